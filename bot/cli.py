@@ -1,0 +1,108 @@
+"""The `addon-bot` console script (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Optional, Sequence
+
+from bot.settings import Settings, SettingsError, load_settings, require
+
+log = logging.getLogger("addon_bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="addon-bot", description="Runs the post-live phase of a payments add-on in Slack.")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the bot: Slack handlers plus the scheduler")
+    serve.add_argument("--mode", choices=("socket", "http"), default=None,
+                       help="socket (default when SLACK_APP_TOKEN is set) or http")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (http mode)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (http mode)")
+    serve.add_argument("--no-scheduler", action="store_true", help="run handlers only")
+
+    demo = sub.add_parser("demo", help="everything on embedded defaults, in the browser")
+    demo.add_argument("--port", type=int, default=8080)
+
+    rd = sub.add_parser("run-daily", help="one pass of the daily summaries and checks, then exit")
+    rd.add_argument("--date", help="local date YYYY-MM-DD (default: yesterday in each project's zone)")
+    rd.add_argument("--project", help="a project's id, biller id or Slack channel id")
+
+    bt = sub.add_parser("backtest", help="replay the checks over a date range; posts and stores nothing")
+    bt.add_argument("--project", required=True)
+    bt.add_argument("--from", dest="date_from", required=True)
+    bt.add_argument("--to", dest="date_to", required=True)
+    bt.add_argument("--json", action="store_true", help="one JSON object a line")
+
+    db = sub.add_parser("db", help="database commands")
+    dbsub = db.add_subparsers(dest="dbcmd", required=True, metavar="SUBCOMMAND")
+    dbsub.add_parser("upgrade", help="apply migrations")
+    return ap
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.LOG_LEVEL.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_db_upgrade(settings: Settings) -> int:
+    from storage.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.DATABASE_URL)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    from bot.runtime import Runtime
+
+    require(settings, "SLACK_BOT_TOKEN", why="to serve (the bot token, xoxb-…)")
+    mode = args.mode or ("socket" if settings.SLACK_APP_TOKEN else "http")
+    if mode == "http":
+        require(settings, "SLACK_SIGNING_SECRET", why="in http mode (verifies every request)")
+    else:
+        require(settings, "SLACK_APP_TOKEN", why="in socket mode (xapp-…)")
+    rt = Runtime.start(settings, scheduler=not args.no_scheduler)
+    try:
+        if mode == "http":
+            rt.serve_http(args.host, args.port)
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(rt.app, settings.SLACK_APP_TOKEN).start()
+    finally:
+        rt.stop()
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _logging(settings)
+        if args.cmd == "db":
+            return cmd_db_upgrade(settings)
+        if args.cmd == "serve":
+            return cmd_serve(settings, args)
+        from bot import runtime
+
+        handler = {"run-daily": "cmd_run_daily", "backtest": "cmd_backtest", "demo": "cmd_demo"}[args.cmd]
+        fn = getattr(runtime, handler, None)
+        if fn is None:
+            print(f"addon-bot {args.cmd}: not available in this version yet.", file=sys.stderr)
+            return 2
+        return fn(settings, args)
+    except SettingsError as e:
+        print(f"addon-bot: setting {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Modal submissions. Input errors keep the modal open with the reason."""
+
+from __future__ import annotations
+
+import json
+
+from bot import commands as cmds
+from bot import views
+from bot.errors import BadInput, DomainError
+from bot.handlers.common import (
+    actor_of,
+    ensure_internal_channel,
+    guard,
+    input_value,
+    show_checklist,
+    state_values,
+)
+
+
+def _meta(body) -> dict:
+    try:
+        m = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+        return m if isinstance(m, dict) else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+def register(app, deps) -> None:
+    svc = deps.service
+
+    @app.view(views.V_REGISTER)
+    @guard
+    def submit_register(ack, body, client, context):
+        vals = state_values(body["view"])
+        meta = _meta(body)
+        errors: dict[str, str] = {}
+        fields: dict = {}
+
+        def take(block, parse):
+            raw = input_value(vals, block)
+            if raw in (None, "", []):
+                return None
+            try:
+                return parse(raw)
+            except BadInput as e:
+                errors[block] = e.message
+                return None
+
+        fields["biller"] = take("biller", cmds.parse_biller)
+        fields["addon"] = take("addon", cmds.parse_addon)
+        fields["golive"] = take("golive", lambda v: cmds.parse_date(v, "The go-live date", cmds.USAGE["new"]))
+        fields["projected"] = take("projected", cmds.parse_projected)
+        fields["manager"] = input_value(vals, "manager")
+        fields["specialists"] = tuple(input_value(vals, "specialists") or ())
+        fields["pay_channel"] = take("pay_channel", cmds.parse_pay_channel)
+        fields["shared"] = input_value(vals, "shared")
+        fields["tz"] = take("tz", cmds.parse_tz)
+        for req in ("biller", "addon", "golive", "projected", "manager"):
+            if not fields.get(req) and req not in errors:
+                errors[req] = "Required."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        actor = actor_of(context)
+        channel = meta.get("c")
+        context["channel_id"] = channel
+        cmd = cmds.NewProject(**fields)
+        ensure_internal_channel(client, channel)
+        snap = svc.register(actor, body.get("team", {}).get("id") or "", channel, cmd, "modal")
+        show_checklist(deps, snap, new_message=True)
+
+    @app.view(views.V_COMPLETE)
+    @guard
+    def submit_complete(ack, body, client, context):
+        meta = _meta(body)
+        confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
+        if not confirmed:
+            ack(response_action="errors",
+                errors={"schedule": "Confirm every item on the project schedule is at 100% to complete."})
+            return
+        actor = actor_of(context)
+        try:
+            snap = svc.complete(actor, meta["p"], True, "modal")
+        except DomainError as e:
+            ack(response_action="errors", errors={"schedule": e.message[:150]})
+            return
+        ack()
+        context["channel_id"] = snap.channel_id
+        show_checklist(deps, snap)
+        client.chat_postMessage(
+            channel=snap.channel_id,
+            text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by <@{actor.user_id}>. "
+                 "Nothing on this project can change now.",
+        )
+        done = deps.extras.get("on_complete")
+        if done:
+            done(snap)
+
+    @app.view(views.V_CONFIRM_MONITOR)
+    @guard
+    def submit_confirm_monitor(ack, body, context):
+        ack()
+        snap = svc.mark_done(actor_of(context), _meta(body)["p"], "monitor", None, "modal", confirmed=True)
+        show_checklist(deps, snap)
+
+    def _note(body) -> str:
+        return input_value(state_values(body["view"]), "note") or ""
+
+    @app.view(views.V_SKIP)
+    @guard
+    def submit_skip(ack, body, context):
+        reason = _note(body)
+        if not reason:
+            ack(response_action="errors", errors={"note": "Give the reason step 2 is not applicable."})
+            return
+        meta = _meta(body)
+        try:
+            snap = svc.skip_address(actor_of(context), meta["p"], reason, "modal")
+        except DomainError as e:
+            ack(response_action="errors", errors={"note": e.message[:150]})
+            return
+        ack()
+        show_checklist(deps, snap, ts=meta.get("ts"))
+
+    @app.view(views.V_ADD_ITEM)
+    @guard
+    def submit_add_item(ack, body, context):
+        text = _note(body)
+        if not text:
+            ack(response_action="errors", errors={"note": "Say what the item is."})
+            return
+        meta = _meta(body)
+        ack()
+        snap, _ = svc.add_item(actor_of(context), meta["p"], text, "modal")
+        show_checklist(deps, snap, ts=meta.get("ts"))
+
+    @app.view(views.V_RESOLVE)
+    @guard
+    def submit_resolve(ack, body, context):
+        note = _note(body)
+        if not note:
+            ack(response_action="errors", errors={"note": "Say how the item was remedied."})
+            return
+        meta = _meta(body)
+        try:
+            snap = svc.resolve_item(actor_of(context), meta["p"], int(meta["n"]), note, "modal")
+        except DomainError as e:
+            ack(response_action="errors", errors={"note": e.message[:150]})
+            return
+        ack()
+        show_checklist(deps, snap, ts=meta.get("ts"))
+

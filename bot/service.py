@@ -1,0 +1,188 @@
+"""Use cases: each one transaction that judges a workflow rule on fresh state
+and applies it, with an audit entry. Handlers (Slack) and the CLI call these;
+they know nothing of Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from sqlmodel import Session
+
+from bot import workflow as wf
+from bot.commands import NewProject
+from bot.errors import Conflict, DomainError, NotFound
+from bot.workflow import Actor, ProjectSnapshot
+from storage import repo
+from storage.models import Item, Project, utcnow
+
+
+class ConfirmationNeeded(DomainError):
+    """The change is allowed but should be confirmed first (the UI asks)."""
+
+    def __init__(self, message: str, what: str):
+        super().__init__(message)
+        self.what = what
+
+
+@dataclass
+class Service:
+    session_factory: Callable[[], Session]
+    default_tz: str = "America/New_York"
+
+    # ---- reading ---------------------------------------------------------------
+    def snapshot(self, project_id: int) -> ProjectSnapshot:
+        with self.session_factory() as s:
+            return repo.snapshot(s, repo.get_project(s, project_id))
+
+    def project_in_channel(self, channel_id: str) -> Optional[Project]:
+        with self.session_factory() as s:
+            return repo.project_in_channel(s, channel_id)
+
+    def find(self, ref: str) -> Project:
+        with self.session_factory() as s:
+            return repo.find_project(s, ref)
+
+    def list_projects(self, user_id: Optional[str] = None) -> list[tuple[Project, tuple[int, int]]]:
+        with self.session_factory() as s:
+            rows = repo.list_projects(s, user_id=user_id)
+            prog = repo.progress_for(s, rows)
+            return [(p, prog[p.id]) for p in rows]
+
+    # ---- registering -------------------------------------------------------------
+    def register(self, actor: Actor, team_id: str, channel_id: str, cmd: NewProject,
+                 surface: str) -> ProjectSnapshot:
+        wf.ensure_can_register(actor)
+        if cmd.shared and cmd.shared == channel_id:
+            raise Conflict(
+                "The shared channel must be the one with the biller, not this internal channel."
+            )
+        p = Project(
+            team_id=team_id, biller_id=cmd.biller, addon=cmd.addon, pay_channel=cmd.pay_channel,
+            golive=cmd.golive, projected_per_day=cmd.projected, channel_id=channel_id,
+            shared_channel_id=cmd.shared, manager_id=cmd.manager,
+            specialist_ids=list(cmd.specialists or (actor.user_id,)),
+            tz=cmd.tz or self.default_tz, created_by=actor.user_id,
+        )
+        with repo.transaction(self.session_factory) as s:
+            repo.create_project(s, p, actor.user_id, surface)
+            pid = p.id
+        return self.snapshot(pid)
+
+    # ---- steps ---------------------------------------------------------------------
+    def _change(self, project_id: int, actor: Actor, fn) -> ProjectSnapshot:
+        """Run fn(session, project, snapshot) in one transaction on the locked row."""
+        with repo.transaction(self.session_factory) as s:
+            p = self._locked(s, project_id, actor)
+            fn(s, p, repo.snapshot(s, p))
+        return self.snapshot(project_id)
+
+    @staticmethod
+    def _locked(s: Session, project_id: int, actor: Actor) -> Project:
+        p = repo.get_project(s, project_id)
+        # Judge permissions first so an outsider learns nothing but "no".
+        wf.ensure_can_change(repo.snapshot(s, p), actor)
+        return repo.lock_project(s, project_id)
+
+    def mark_done(self, actor: Actor, project_id: int, step: str, note: Optional[str],
+                  surface: str, confirmed: bool = False) -> ProjectSnapshot:
+        def apply(s, p, snap):
+            wf.mark_done(snap, step, actor)
+            if step == "monitor" and not confirmed and wf.monitor_needs_confirmation(snap):
+                raise ConfirmationNeeded(
+                    f"{snap.open_alerts} anomaly alert(s) are still unacknowledged. "
+                    "Mark Monitor done anyway?", "monitor_done",
+                )
+            repo.set_step(s, p, step, wf.DONE, note, actor.user_id)
+            repo.audit(s, p.id, actor.user_id, "step_done", surface, {"step": step, "note": note})
+
+        return self._change(project_id, actor, apply)
+
+    def undo(self, actor: Actor, project_id: int, step: str, surface: str) -> ProjectSnapshot:
+        def apply(s, p, snap):
+            wf.undo(snap, step, actor)
+            before = snap.step(step).state
+            repo.set_step(s, p, step, wf.OPEN, None, actor.user_id)
+            repo.audit(s, p.id, actor.user_id, "step_reopened", surface, {"step": step, "was": before})
+
+        return self._change(project_id, actor, apply)
+
+    def skip_address(self, actor: Actor, project_id: int, reason: str, surface: str) -> ProjectSnapshot:
+        def apply(s, p, snap):
+            wf.skip_address(snap, actor)
+            repo.set_step(s, p, "address", wf.NOT_APPLICABLE, reason, actor.user_id)
+            repo.audit(s, p.id, actor.user_id, "step_not_applicable", surface,
+                       {"step": "address", "reason": reason})
+
+        return self._change(project_id, actor, apply)
+
+    # ---- items -----------------------------------------------------------------------
+    def add_item(self, actor: Actor, project_id: int, text: str, surface: str,
+                 source_alert_id: Optional[int] = None) -> tuple[ProjectSnapshot, int]:
+        created: list[Item] = []
+
+        def apply(s, p, snap):
+            item = repo.add_item(s, p, text, actor.user_id, source_alert_id)
+            # A new item to address reopens step 2 if it had been closed.
+            if snap.step("address").state != wf.OPEN:
+                repo.set_step(s, p, "address", wf.OPEN, None, actor.user_id)
+            repo.audit(s, p.id, actor.user_id, "item_added", surface,
+                       {"number": item.number, "text": text})
+            created.append(item)
+
+        snap = self._change(project_id, actor, apply)
+        return snap, created[0].number
+
+    def resolve_item(self, actor: Actor, project_id: int, number: int, note: str,
+                     surface: str) -> ProjectSnapshot:
+        def apply(s, p, snap):
+            item = repo.get_item(s, p, number)
+            if item.status != "open":
+                raise Conflict(f"Item #{number} is already {item.status}.")
+            item.status, item.note = "remedied", note
+            item.resolved_by, item.resolved_at = actor.user_id, utcnow()
+            s.add(item)
+            repo.bump(s, p)
+            repo.audit(s, p.id, actor.user_id, "item_remedied", surface, {"number": number, "note": note})
+
+        return self._change(project_id, actor, apply)
+
+    # ---- completion -------------------------------------------------------------------
+    def check_complete(self, actor: Actor, project_id: int) -> ProjectSnapshot:
+        """Raise unless the project could be completed once the schedule is confirmed."""
+        snap = self.snapshot(project_id)
+        wf.ensure_can_change(snap, actor)
+        blockers = wf.completion_blockers(snap)
+        if blockers:
+            raise Conflict("The project cannot be completed yet:\n• " + "\n• ".join(blockers))
+        return snap
+
+    def complete(self, actor: Actor, project_id: int, schedule_confirmed: bool,
+                 surface: str) -> ProjectSnapshot:
+        with repo.transaction(self.session_factory) as s:
+            p = self._locked(s, project_id, actor)
+            snap = repo.snapshot(s, p)
+            wf.ensure_can_complete(snap, actor, schedule_confirmed)
+            repo.audit(s, p.id, actor.user_id, "project_completed", surface,
+                       {"schedule_confirmed": True})
+            if not repo.complete(s, p, actor.user_id):
+                raise Conflict("Someone else completed this project a moment ago.")
+        return self.snapshot(project_id)
+
+    def remember_checklist(self, project_id: int, ts: str) -> None:
+        """Where the checklist message is, so later changes edit it in place."""
+        try:
+            with repo.transaction(self.session_factory) as s:
+                p = repo.get_project(s, project_id)
+                if p.locked:
+                    return
+                p.checklist_ts = ts
+                s.add(p)
+        except (NotFound, DomainError):
+            return
+
+    def checklist_ts(self, project_id: int) -> Optional[str]:
+        with self.session_factory() as s:
+            p = s.get(Project, project_id)
+            return p.checklist_ts if p else None

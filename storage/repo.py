@@ -1,0 +1,275 @@
+"""Repository: the queries and writes, and the lock in code.
+
+Every write to a project happens in one transaction that first takes the
+project's row (`lock_project`), so rules are judged on fresh state and two
+writers never interleave. A locked (completed) project is refused here with
+ProjectLocked before any SQL is sent; the triggers refuse raw SQL as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime
+from typing import Iterator, Optional, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
+
+from bot.errors import Conflict, NotFound, ProjectLocked
+from bot.workflow import STEPS, ItemView, ProjectSnapshot, StepView
+from storage.models import (
+    Alert,
+    Audit,
+    Case,
+    DailySummaryRow,
+    Handoff,
+    Item,
+    Project,
+    StepState,
+    utcnow,
+)
+
+LOCKED_MARK = "complete and locked"
+
+
+def is_lock_violation(exc: BaseException) -> bool:
+    return LOCKED_MARK in str(exc)
+
+
+@contextlib.contextmanager
+def transaction(session_factory) -> Iterator[Session]:
+    """One unit of work; maps the database's lock refusal to ProjectLocked."""
+    with session_factory() as s:
+        try:
+            # On SQLite this begins with the write lock held (storage/db.py).
+            s.connection(execution_options={"immediate": True})
+            yield s
+            s.commit()
+        except DBAPIError as e:
+            s.rollback()
+            if is_lock_violation(e):
+                raise ProjectLocked() from None
+            raise
+        except BaseException:
+            s.rollback()
+            raise
+
+
+# ---- projects -----------------------------------------------------------------
+def create_project(s: Session, p: Project, actor_id: str, surface: str) -> Project:
+    s.add(p)
+    try:
+        s.flush()
+    except IntegrityError:
+        s.rollback()
+        raise Conflict(
+            "This channel already has an open post-live project. `/addon status` shows it."
+        ) from None
+    for st in STEPS:
+        s.add(StepState(project_id=p.id, step=st.key))
+    audit(s, p.id, actor_id, "project_registered", surface, {
+        "biller_id": p.biller_id, "addon": p.addon, "golive": p.golive.isoformat(),
+        "projected_per_day": p.projected_per_day,
+    })
+    s.flush()
+    return p
+
+
+def get_project(s: Session, project_id: int) -> Project:
+    p = s.get(Project, project_id)
+    if p is None:
+        raise NotFound(f"There is no project {project_id}.")
+    return p
+
+
+def lock_project(s: Session, project_id: int) -> Project:
+    """Take the project's row for this transaction; refuse a completed one."""
+    stmt = select(Project).where(Project.id == project_id).with_for_update()
+    p = s.execute(stmt).scalars().first()
+    if p is None:
+        raise NotFound(f"There is no project {project_id}.")
+    s.refresh(p)
+    if p.locked:
+        raise ProjectLocked()
+    return p
+
+
+def project_in_channel(s: Session, channel_id: str) -> Optional[Project]:
+    """The channel's open project, else its most recently completed one."""
+    stmt = (
+        select(Project)
+        .where(Project.channel_id == channel_id)
+        .order_by(Project.locked, Project.id.desc())
+        .limit(1)
+    )
+    return s.execute(stmt).scalars().first()
+
+
+def project_by_shared_channel(s: Session, channel_id: str) -> Optional[Project]:
+    stmt = (
+        select(Project)
+        .where(Project.shared_channel_id == channel_id)
+        .order_by(Project.locked, Project.id.desc())
+        .limit(1)
+    )
+    return s.execute(stmt).scalars().first()
+
+
+def find_project(s: Session, ref: str) -> Project:
+    """A project by its id, its biller id, or its Slack channel id (open ones first)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        p = s.get(Project, int(ref))
+        if p is not None:
+            return p
+    for col in (Project.biller_id, Project.channel_id):
+        stmt = select(Project).where(col == ref).order_by(Project.locked, Project.id.desc()).limit(1)
+        p = s.execute(stmt).scalars().first()
+        if p is not None:
+            return p
+    raise NotFound(f"No project has the id, biller id or channel id `{ref}`.")
+
+
+def list_projects(s: Session, *, user_id: Optional[str] = None, include_locked: bool = False) -> list[Project]:
+    stmt = select(Project)
+    if not include_locked:
+        stmt = stmt.where(Project.locked == False)  # noqa: E712
+    rows = list(s.execute(stmt.order_by(Project.golive, Project.id)).scalars())
+    if user_id:
+        rows = [p for p in rows if user_id == p.manager_id or user_id in (p.specialist_ids or [])]
+    return rows
+
+
+def bump(s: Session, p: Project) -> None:
+    """Every change to a project or its rows moves its version on."""
+    p.version += 1
+    s.add(p)
+
+
+# ---- steps and items ----------------------------------------------------------
+def set_step(s: Session, p: Project, step: str, state: str, note: Optional[str], by: str) -> None:
+    row = s.get(StepState, (p.id, step)) or StepState(project_id=p.id, step=step)
+    row.state, row.note, row.by, row.at = state, note, by, utcnow()
+    s.add(row)
+    bump(s, p)
+
+
+def add_item(s: Session, p: Project, text: str, by: str, source_alert_id: Optional[int] = None) -> Item:
+    n = s.execute(select(func.coalesce(func.max(Item.number), 0)).where(Item.project_id == p.id)).scalar_one()
+    item = Item(project_id=p.id, number=n + 1, text=text, created_by=by, source_alert_id=source_alert_id)
+    s.add(item)
+    bump(s, p)
+    s.flush()
+    return item
+
+
+def get_item(s: Session, p: Project, number: int) -> Item:
+    item = s.execute(select(Item).where(Item.project_id == p.id, Item.number == number)).scalars().first()
+    if item is None:
+        raise NotFound(f"Project has no item #{number}. `/addon status` lists the items.")
+    return item
+
+
+def complete(s: Session, p: Project, by: str) -> bool:
+    """The one conditional update that completes and locks. True if this call won."""
+    now = utcnow()
+    res = s.execute(
+        update(Project)
+        .where(Project.id == p.id, Project.locked == False)  # noqa: E712
+        .values(status="complete", locked=True, completed_at=now, completed_by=by,
+                schedule_confirmed=True, version=Project.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+# ---- audit --------------------------------------------------------------------
+def audit(s: Session, project_id: Optional[int], actor_id: str, action: str, surface: str,
+          detail: Optional[dict] = None) -> None:
+    s.add(Audit(project_id=project_id, actor_id=actor_id, action=action, surface=surface,
+                detail=detail or {}))
+
+
+def audit_trail(s: Session, project_id: int) -> list[Audit]:
+    return list(s.execute(select(Audit).where(Audit.project_id == project_id).order_by(Audit.id)).scalars())
+
+
+# ---- snapshots ------------------------------------------------------------------
+def snapshot(s: Session, p: Project) -> ProjectSnapshot:
+    steps = {
+        r.step: StepView(r.step, r.state, r.note, r.by, r.at)
+        for r in s.execute(select(StepState).where(StepState.project_id == p.id)).scalars()
+    }
+    cases = {
+        c.item_id: c
+        for c in s.execute(select(Case).where(Case.project_id == p.id).order_by(Case.id)).scalars()
+        if c.item_id is not None
+    }
+    items = tuple(
+        ItemView(
+            id=i.id, number=i.number, text=i.text, status=i.status, note=i.note,
+            case_id=cases[i.id].id if i.id in cases else None,
+            case_status=cases[i.id].status if i.id in cases else None,
+            case_external_id=cases[i.id].external_id if i.id in cases else None,
+            case_url=cases[i.id].url if i.id in cases else None,
+        )
+        for i in s.execute(select(Item).where(Item.project_id == p.id).order_by(Item.number)).scalars()
+    )
+    pending_cases = s.execute(
+        select(func.count()).select_from(Case).where(Case.project_id == p.id, Case.status != "sent")
+    ).scalar_one()
+    open_alerts = s.execute(
+        select(func.count()).select_from(Alert).where(Alert.project_id == p.id, Alert.state == "open")
+    ).scalar_one()
+    days = s.execute(
+        select(func.count()).select_from(DailySummaryRow).where(
+            DailySummaryRow.project_id == p.id, DailySummaryRow.source_ok == True  # noqa: E712
+        )
+    ).scalar_one()
+    h = s.execute(
+        select(Handoff).where(Handoff.project_id == p.id, Handoff.sent_at.is_not(None))
+        .order_by(Handoff.id.desc()).limit(1)
+    ).scalars().first()
+    return ProjectSnapshot(
+        id=p.id, biller_id=p.biller_id, addon=p.addon, channel_id=p.channel_id,
+        manager_id=p.manager_id, specialist_ids=tuple(p.specialist_ids or ()), golive=p.golive,
+        projected_per_day=p.projected_per_day, tz=p.tz, status=p.status, locked=p.locked,
+        version=p.version, pay_channel=p.pay_channel, shared_channel_id=p.shared_channel_id,
+        steps=steps, items=items, pending_cases=pending_cases, open_alerts=open_alerts,
+        days_monitored=days, handoff_sent_at=h.sent_at if h else None,
+        handoff_acknowledged_by=h.acknowledged_by if h else None,
+        completed_at=p.completed_at, completed_by=p.completed_by,
+    )
+
+
+def progress_for(s: Session, projects: Sequence[Project]) -> dict[int, tuple[int, int]]:
+    """(finished steps, 4) per project, in one query."""
+    ids = [p.id for p in projects]
+    if not ids:
+        return {}
+    done: dict[int, int] = {i: 0 for i in ids}
+    stmt = (
+        select(StepState.project_id, func.count())
+        .where(StepState.project_id.in_(ids), StepState.state != "open")
+        .group_by(StepState.project_id)
+    )
+    for pid, n in s.execute(stmt):
+        done[pid] = n
+    return {p.id: ((len(STEPS) if p.locked else done[p.id]), len(STEPS)) for p in projects}
+
+
+def latest_summary(s: Session, project_id: int, before: Optional[date] = None) -> Optional[DailySummaryRow]:
+    stmt = select(DailySummaryRow).where(DailySummaryRow.project_id == project_id)
+    if before is not None:
+        stmt = stmt.where(DailySummaryRow.local_date <= before)
+    return s.execute(stmt.order_by(DailySummaryRow.local_date.desc()).limit(1)).scalars().first()
+
+
+def open_alerts(s: Session, project_id: int) -> list[Alert]:
+    stmt = select(Alert).where(Alert.project_id == project_id, Alert.state == "open").order_by(Alert.local_date)
+    return list(s.execute(stmt).scalars())
+
+
+def now() -> datetime:
+    return utcnow()
