@@ -47,6 +47,7 @@ def _logging(settings: Settings) -> None:
         level=getattr(logging, settings.LOG_LEVEL.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
@@ -59,14 +60,14 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 
 def cmd_serve(settings: Settings, args) -> int:
-    from bot.runtime import Runtime
-
     require(settings, "SLACK_BOT_TOKEN", why="to serve (the bot token, xoxb-…)")
     mode = args.mode or ("socket" if settings.SLACK_APP_TOKEN else "http")
     if mode == "http":
         require(settings, "SLACK_SIGNING_SECRET", why="in http mode (verifies every request)")
     else:
         require(settings, "SLACK_APP_TOKEN", why="in socket mode (xapp-…)")
+    from bot.runtime import Runtime
+
     rt = Runtime.start(settings, scheduler=not args.no_scheduler)
     try:
         if mode == "http":

@@ -1,0 +1,825 @@
+"""A simulated Biller Portal serving `payments-api.yaml` from generated data.
+
+The data are a pure function of (seed, biller id, profile): nothing is stored,
+so the simulator can serve millions of payments in constant memory, and the
+same query always returns the same payments.
+
+How the data are laid out
+-------------------------
+Time is cut into fixed UTC slots (15 minutes for ordinary billers, down to one
+second for very busy ones, so that a slot holds a few dozen payments). A slot's
+payments are generated from a `random.Random` seeded with (biller key, slot):
+
+- the expected count is the local day's volume (per_day x weekday rhythm x
+  day-to-day noise x scenario factor) times the local quarter-hour's share of
+  the day (people pay in the daytime, AutoPay/scheduled batches run at night);
+  the actual count is Poisson;
+- each payment gets a time inside the slot, a channel (by the profile's
+  channel mix; the add-on channel is empty before go-live), a method, an
+  amount (lognormal, typically $20-$400), a payer from the biller's payer pool,
+  and a status: mostly approved, some declined/failed with a reason, a few
+  pending, the odd ACH return (R01...), refund, void or chargeback, whose
+  `updated_at` is days later than `created_at`.
+
+Things that involve several payments (genuine double submissions, scenario
+duplicates, outsized payments, extra returns) are planned per local day and
+dropped into the slots their times fall in.
+
+A page is produced by walking slots from the cursor's position; the cursor is
+(slot, index in slot), with a checksum. Results are ordered by created_at then
+id, as the contract says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import logging
+import math
+import re
+import socket
+import threading
+import time
+import zlib
+from bisect import bisect
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from random import Random
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:  # imported lazily at run time: the bot need not load a web stack to import us
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 86_400_000
+QUARTER_MS = 900_000
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+# Slot lengths a biller may use (all divide a quarter hour, so a slot never
+# straddles a local quarter or day in zones whose offsets are whole quarters).
+SLOT_CHOICES_MS = (900_000, 300_000, 60_000, 15_000, 5_000, 1_000)
+TARGET_PER_SLOT = 40  # busiest expected slot holds at most about this many payments
+# Work bounds per request: a sparse channel filter over a long window returns
+# a short (even empty) page with has_more=true rather than scanning for ever.
+MAX_SCAN_SLOTS = 200_000
+MAX_SCAN_ROWS = 100_000
+
+CHANNELS = ("web", "mobile", "ivr", "text", "autopay", "scheduled", "agent", "other")
+DEFAULT_MIX: dict[str, float] = {
+    "web": 0.34, "mobile": 0.20, "autopay": 0.18, "ivr": 0.09,
+    "text": 0.06, "scheduled": 0.07, "agent": 0.05, "other": 0.01,
+}
+OVERRIDE_KEYS = frozenset(
+    {"factor", "addon_factor", "decline_rate", "addon_decline_rate", "outsized_cents", "duplicates", "returns"}
+)
+US_ZONES = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+)
+
+
+# ---- rhythms ---------------------------------------------------------------------
+def _quarters(hourly: list[float]) -> tuple[float, ...]:
+    """96 quarter-hour weights from 24 hourly ones, normalised to mean 1."""
+    q = [hourly[i // 4] for i in range(96)]
+    mean = sum(q) / 96
+    return tuple(x / mean for x in q)
+
+
+# People: quiet at night, busy late morning to early evening.
+HUMAN_CURVE = _quarters([
+    0.25, 0.15, 0.12, 0.12, 0.20, 0.35, 0.60, 0.90, 1.20, 1.45, 1.55, 1.60,
+    1.60, 1.50, 1.45, 1.40, 1.40, 1.45, 1.50, 1.45, 1.30, 1.05, 0.75, 0.45,
+])
+# AutoPay and scheduled payments: batch runs in the small hours.
+BATCH_CURVE = _quarters([
+    0.30, 2.00, 4.00, 4.00, 3.00, 2.00, 1.50, 1.20, 0.60, 0.60, 0.60, 0.60,
+    0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.60, 0.50, 0.40,
+])
+CURVES = {c: (BATCH_CURVE if c in ("autopay", "scheduled") else HUMAN_CURVE) for c in CHANNELS}
+_W = (1.12, 1.08, 1.04, 1.02, 1.10, 0.70, 0.56)  # Monday .. Sunday
+WEEKLY = tuple(w * 7 / sum(_W) for w in _W)  # mean 1, so per_day is the weekly average
+
+
+# ---- weighted tables ---------------------------------------------------------------
+class _Table:
+    """Weighted choice with one uniform draw."""
+
+    __slots__ = ("values", "cum")
+
+    def __init__(self, pairs: list[tuple[Any, float]]) -> None:
+        self.values = tuple(v for v, _ in pairs)
+        total = float(sum(w for _, w in pairs))
+        acc, cum = 0.0, []
+        for _, w in pairs:
+            acc += w / total
+            cum.append(acc)
+        cum[-1] = 1.0
+        self.cum = tuple(cum)
+
+    def pick(self, u: float) -> Any:
+        return self.values[bisect(self.cum, u)]
+
+
+METHODS = {
+    "web": _Table([("card", 60), ("ach", 25), ("wallet", 15)]),
+    "mobile": _Table([("card", 50), ("wallet", 35), ("ach", 15)]),
+    "ivr": _Table([("card", 80), ("ach", 20)]),
+    "text": _Table([("card", 70), ("wallet", 10), ("ach", 20)]),
+    "autopay": _Table([("ach", 60), ("card", 40)]),
+    "scheduled": _Table([("ach", 50), ("card", 50)]),
+    "agent": _Table([("card", 50), ("cash", 30), ("ach", 20)]),
+    "other": _Table([("other", 50), ("card", 50)]),
+}
+BASE_FAIL = {"card": 0.055, "wallet": 0.03, "ach": 0.02, "cash": 0.0, "other": 0.04}
+CARD_DECLINES = _Table([
+    ("insufficient_funds", 34), ("do_not_honor", 24), ("card_expired", 12),
+    ("invalid_card_number", 8), ("incorrect_cvc", 8), ("avs_mismatch", 7),
+    ("suspected_fraud", 4), ("processing_error", 3),
+])
+ACH_FAILURES = _Table([("invalid_routing_number", 5), ("account_validation_failed", 3), ("processing_error", 2)])
+ACH_RETURNS = _Table([
+    ("R01", 50), ("R02", 14), ("R03", 10), ("R04", 8), ("R08", 6), ("R10", 6), ("R16", 3), ("R29", 3),
+])
+REFUND_CODES = _Table([("requested_by_customer", 7), ("duplicate", 3)])
+CHARGEBACK_CODES = _Table([("fraudulent", 6), ("unrecognized", 4)])
+# Reversal odds among payments that went through (cumulative thresholds).
+ACH_RETURN_P, ACH_PENDING_P = 0.006, 0.036
+CARD_REFUND_P, CARD_VOID_P, CARD_CHARGEBACK_P = 0.003, 0.005, 0.0055
+
+AMOUNT_MU = math.log(9_000)  # median about $90
+AMOUNT_SIGMA = 0.55  # ~95 % between $30 and $260, ~99.7 % between $17 and $470
+HOUR_MS = 3_600_000
+
+
+# ---- profile ---------------------------------------------------------------------
+@dataclass
+class BillerProfile:
+    """How a simulated biller's payers pay.
+
+    per_day: average payments a day across channels (the weekly mean, after go-live).
+    channel_mix: channel -> share of the volume (normalised).
+    golive: before this local date the add-on channel has no payments.
+    tz: the biller's time zone (local days, daily rhythm).
+    addon_channel: the add-on's channel; None means the add-on is every channel.
+    decline_rate: overrides the realistic per-method failure rates.
+    duplicate_rate: share of payments followed by a genuine double submission.
+    overrides: local date -> scenario, any of
+        factor (volume multiplier, all channels), addon_factor (add-on channel only;
+        0.0 = no add-on payments that day), decline_rate / addon_decline_rate,
+        outsized_cents (one approved payment of that amount on the add-on channel),
+        duplicates (that many extra duplicate pairs on the add-on channel),
+        returns (that many extra ACH returns on the add-on channel).
+    """
+
+    per_day: float = 400.0
+    channel_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    golive: Optional[date] = None
+    tz: str = "America/New_York"
+    addon_channel: Optional[str] = None
+    decline_rate: Optional[float] = None
+    duplicate_rate: float = 0.002
+    overrides: dict[date, dict[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.per_day >= 0:
+            raise ValueError("per_day must be >= 0")
+        if not self.channel_mix or any(not (w >= 0) for w in self.channel_mix.values()):
+            raise ValueError("channel_mix must map channels to non-negative shares")
+        if sum(self.channel_mix.values()) <= 0:
+            raise ValueError("channel_mix shares must not all be zero")
+        try:
+            ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.tz!r}") from None
+        for d, o in self.overrides.items():
+            if not isinstance(d, date):
+                raise ValueError(f"override keys must be dates, not {d!r}")
+            bad = set(o) - OVERRIDE_KEYS
+            if bad:
+                raise ValueError(f"unknown override {sorted(bad)} on {d}; known: {sorted(OVERRIDE_KEYS)}")
+
+
+def profile_for(biller_id: str) -> BillerProfile:
+    """The deterministic profile of a biller nobody configured (from a hash of its id)."""
+    r = Random(int.from_bytes(hashlib.blake2b(biller_id.encode(), digest_size=16).digest(), "big"))
+    per_day = float(round(math.exp(r.uniform(math.log(80), math.log(3000)))))
+    addon = r.choice(["ivr", "text", "autopay", "web", "mobile"])
+    mix = {c: w * r.uniform(0.6, 1.4) for c, w in DEFAULT_MIX.items()}
+    mix[addon] = max(mix[addon], 0.08)
+    return BillerProfile(per_day=per_day, channel_mix=mix, tz=r.choice(US_ZONES), addon_channel=addon)
+
+
+# ---- time formatting ---------------------------------------------------------------
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_STRINGS: dict[int, str] = {}
+
+
+def _iso(ms: int) -> str:
+    """Epoch milliseconds as RFC 3339 UTC with milliseconds, e.g. 2026-03-08T14:03:12.345Z."""
+    d, r = divmod(ms, DAY_MS)
+    ds = _DAY_STRINGS.get(d)
+    if ds is None:
+        ds = date.fromordinal(_EPOCH_ORDINAL + d).isoformat()
+        if len(_DAY_STRINGS) < 100_000:
+            _DAY_STRINGS[d] = ds
+    h, r = divmod(r, HOUR_MS)
+    m, r = divmod(r, 60_000)
+    s, f = divmod(r, 1000)
+    return f"{ds}T{h:02d}:{m:02d}:{s:02d}.{f:03d}Z"
+
+
+def _to_ms_ceil(dt: datetime) -> int:
+    """An aware datetime as epoch ms, rounded up (payment times are whole ms)."""
+    us = (dt - _EPOCH) // timedelta(microseconds=1)
+    return -(-us // 1000)
+
+
+def _poisson(rng: Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam < 30:
+        limit, k, p = math.exp(-lam), 0, rng.random()
+        while p > limit:
+            k += 1
+            p *= rng.random()
+        return k
+    return max(0, int(rng.gauss(lam, math.sqrt(lam)) + 0.5))
+
+
+# ---- per-biller generation ---------------------------------------------------------
+class SimulatorError(Exception):
+    """An API error the simulator answers with (status, code, message)."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+@dataclass
+class _Day:
+    """What a local day needs: per-channel volume and failure rates, planned extras."""
+
+    local_date: date
+    lam: tuple[float, ...]  # expected payments that day, per channel (biller channel order)
+    fail: tuple[Optional[float], ...]  # failure-rate override per channel, None = realistic
+    extras: dict[int, list[tuple[int, dict[str, Any], int]]]  # slot -> [(ms, fields, updated ms)]
+
+
+# A generated payment inside a slot: (created ms, fields without id/created_at, updated ms).
+_Row = tuple[int, dict[str, Any], int]
+
+
+class _Biller:
+    def __init__(self, biller_id: str, profile: BillerProfile, seed: int) -> None:
+        self.id = biller_id
+        self.profile = profile
+        digest = hashlib.blake2b(f"{seed}|{biller_id}".encode(), digest_size=8).digest()
+        self.key = int.from_bytes(digest, "big")
+        self.tag = digest[:4].hex()
+        self.zone = ZoneInfo(profile.tz)
+        total = sum(profile.channel_mix.values())
+        # Unknown channel names in a mix are kept: the simulator serves them as given.
+        self.channels = tuple(c for c, w in profile.channel_mix.items() if w > 0)
+        self.shares = tuple(profile.channel_mix[c] / total for c in self.channels)
+        self.curves = tuple(CURVES.get(c, HUMAN_CURVE) for c in self.channels)
+        self.addon_idx = frozenset(
+            i for i, c in enumerate(self.channels)
+            if profile.addon_channel is None or c == profile.addon_channel
+        )
+        self.payer_pool = max(100, int(profile.per_day * 30))  # payers pay about monthly
+        peak = max(sum(s * cv[q] for s, cv in zip(self.shares, self.curves)) for q in range(96))
+        busiest = profile.per_day * max(WEEKLY) * 1.3 * peak  # per day at the peak quarter's rate
+        self.slot_ms = SLOT_CHOICES_MS[-1]
+        for ms in SLOT_CHOICES_MS:
+            if busiest * ms / DAY_MS <= TARGET_PER_SLOT:
+                self.slot_ms = ms
+                break
+        self._days: dict[date, _Day] = {}
+        self._quarters: dict[int, tuple[_Day, float, tuple[float, ...]]] = {}
+
+    # -- payers --
+    def payer(self, n: int) -> tuple[str, int]:
+        """(payer_key, 48-bit hash) of payer number n; the key is opaque and unique per biller."""
+        h = (n * 0x9E3779B97F4A7C15 + self.key) & 0xFFFFFFFFFFFF
+        return f"pk_{h:012x}", h
+
+    # -- days --
+    def day(self, d: date) -> _Day:
+        info = self._days.get(d)
+        if info is None:
+            if len(self._days) > 1024:
+                self._days.clear()
+            info = self._days[d] = self._plan_day(d)
+        return info
+
+    def _plan_day(self, d: date) -> _Day:
+        p = self.profile
+        o = p.overrides.get(d, {})
+        rng = Random((self.key << 32) ^ (d.toordinal() * 0x5851F42D) ^ 0xDA1)
+        level = p.per_day * WEEKLY[d.weekday()] * rng.lognormvariate(0.0, 0.08) * float(o.get("factor", 1.0))
+        before_golive = p.golive is not None and d < p.golive
+        addon_factor = float(o.get("addon_factor", 1.0))
+        lam, fail = [], []
+        for i, share in enumerate(self.shares):
+            x = level * share
+            f = o.get("decline_rate", p.decline_rate)
+            if i in self.addon_idx:
+                x = 0.0 if before_golive else x * addon_factor
+                f = o.get("addon_decline_rate", f)
+            lam.append(x)
+            fail.append(None if f is None else float(f))
+        info = _Day(d, tuple(lam), tuple(fail), {})
+        self._plan_extras(info, o, rng)
+        return info
+
+    def _local_ms(self, d: date, minutes: float) -> int:
+        """UTC ms of local time `minutes` after local midnight of d (daytime only: no DST gap)."""
+        local = datetime.combine(d, dtime(0), tzinfo=self.zone) + timedelta(minutes=minutes)
+        return _to_ms_ceil(local)
+
+    def _plan_extras(self, info: _Day, o: dict[str, float], rng: Random) -> None:
+        """Payments that involve more than one slot or a scenario: pairs, outsized, returns."""
+        p = self.profile
+        addon = p.addon_channel or "web"
+        planned: list[tuple[int, dict[str, Any], int]] = []
+
+        def pair(channel: str) -> None:
+            t = self._local_ms(info.local_date, rng.uniform(7 * 60, 22 * 60))
+            method = METHODS.get(channel, METHODS["other"]).pick(rng.random())
+            amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
+            key, h = self.payer(int(rng.random() * self.payer_pool))
+            gap = int(rng.uniform(30_000, 300_000))  # the second submission 30 s to 5 min later
+            for when in (t, t + gap):
+                planned.append((when, _fields(self.id, amount, "approved", None, channel, method, key, h), when))
+
+        # Genuine double submissions, spread like the day's volume across channels.
+        day_total = sum(info.lam)
+        if day_total > 0:
+            chooser = _Table([(c, x) for c, x in zip(self.channels, info.lam)])
+            for _ in range(_poisson(rng, day_total * p.duplicate_rate)):
+                pair(chooser.pick(rng.random()))
+        for _ in range(int(o.get("duplicates", 0))):
+            pair(addon)
+        if "outsized_cents" in o:
+            t = self._local_ms(info.local_date, rng.uniform(10 * 60, 18 * 60))
+            key, h = self.payer(int(rng.random() * self.payer_pool))
+            f = _fields(self.id, int(o["outsized_cents"]), "approved", None, addon, "card", key, h)
+            planned.append((t, f, t))
+        for k in range(int(o.get("returns", 0))):
+            t = self._local_ms(info.local_date, rng.uniform(8 * 60, 20 * 60))
+            key, h = self.payer(int(rng.random() * self.payer_pool))
+            amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
+            code = ACH_RETURNS.pick(rng.random()) if k % 2 else "R01"
+            upd = t + int(rng.uniform(2, 5) * DAY_MS)
+            planned.append((t, _fields(self.id, amount, "returned", code, addon, "ach", key, h), upd))
+        for t, f, upd in planned:
+            info.extras.setdefault(t // self.slot_ms, []).append((t, f, upd))
+
+    # -- slots --
+    def quarter(self, q: int) -> tuple[_Day, float, tuple[float, ...]]:
+        """(day, expected payments per ms, cumulative channel weights) for UTC quarter q."""
+        hit = self._quarters.get(q)
+        if hit is None:
+            if len(self._quarters) > 8192:
+                self._quarters.clear()
+            local = datetime.fromtimestamp(q * (QUARTER_MS // 1000), self.zone)
+            info = self.day(local.date())
+            qi = local.hour * 4 + local.minute // 15
+            rates = [lam * cv[qi] for lam, cv in zip(info.lam, self.curves)]
+            total = sum(rates)
+            cum, acc = [], 0.0
+            for r in rates:
+                acc += r / total if total > 0 else 0.0
+                cum.append(acc)
+            if cum:
+                cum[-1] = 1.0
+            hit = self._quarters[q] = (info, total / DAY_MS, tuple(cum))
+        return hit
+
+    def slot(self, s: int) -> list[_Row]:
+        """The payments of slot s, sorted by created ms then generation order, ids assigned."""
+        sm = self.slot_ms
+        start = s * sm
+        info, per_ms, cum = self.quarter(start // QUARTER_MS)
+        rng = Random((self.key << 40) | s)
+        n = _poisson(rng, per_ms * sm)
+        rows: list[_Row] = []
+        if n:
+            rnd = rng.random
+            channels, fails, pool = self.channels, info.fail, self.payer_pool
+            for _ in range(n):
+                t = start + int(rnd() * sm)
+                ci = bisect(cum, rnd())
+                if ci >= len(channels):  # pragma: no cover - float edge
+                    ci = len(channels) - 1
+                rows.append(self._payment(rng, t, channels[ci], fails[ci], int(rnd() * pool)))
+        extra = info.extras.get(s)
+        if extra:
+            rows.extend((t, dict(f), upd) for t, f, upd in extra)
+            rows.sort(key=lambda r: r[0])  # stable: equal times keep generation order
+        elif n > 1:
+            rows.sort(key=lambda r: r[0])
+        # Ids in the same order as (created_at, generation order), so ties on
+        # created_at are ordered by id as the contract requires.
+        tag = self.tag
+        for j, (t, f, upd) in enumerate(rows):
+            created = _iso(t)
+            f["id"] = f"pay_{tag}_{t:013d}_{j:05d}"
+            f["created_at"] = created
+            f["updated_at"] = created if upd == t else _iso(upd)
+        return rows
+
+    def _payment(self, rng: Random, t: int, channel: str, fail: Optional[float], payer_n: int) -> _Row:
+        rnd = rng.random
+        method = METHODS.get(channel, METHODS["other"]).pick(rnd())
+        amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
+        if amount < 100:
+            amount = 100
+        elif rnd() < 0.25:  # many people pay round dollar amounts
+            amount = max(100, amount // 100 * 100)
+        key, h = self.payer(payer_n)
+        pfail = BASE_FAIL.get(method, 0.04) if fail is None else fail
+        u = rnd()
+        status, code, upd = "approved", None, t
+        if u < pfail:
+            if method in ("card", "wallet"):
+                status, code = "declined", CARD_DECLINES.pick(rnd())
+            elif method == "ach":
+                status, code = "failed", ACH_FAILURES.pick(rnd())
+            else:
+                status, code = "failed", "processing_error"
+        else:
+            v = (u - pfail) / (1.0 - pfail) if pfail < 1.0 else 1.0  # reuse the draw
+            if method == "ach":
+                if v < ACH_RETURN_P:
+                    status, code = "returned", ACH_RETURNS.pick(rnd())
+                    upd = t + int(rng.uniform(2, 5) * DAY_MS)
+                elif v < ACH_PENDING_P:
+                    status = "pending"
+            elif method in ("card", "wallet"):
+                if v < CARD_REFUND_P:
+                    status, code = "refunded", REFUND_CODES.pick(rnd())
+                    upd = t + int(rng.uniform(1, 10) * DAY_MS)
+                elif v < CARD_VOID_P:
+                    status, code = "voided", "voided"
+                    upd = t + int(rng.uniform(1, 6) * HOUR_MS)
+                elif v < CARD_CHARGEBACK_P:
+                    status, code = "chargeback", CHARGEBACK_CODES.pick(rnd())
+                    upd = t + int(rng.uniform(15, 60) * DAY_MS)
+        return t, _fields(self.id, amount, status, code, channel, method, key, h), upd
+
+
+def _fields(
+    biller_id: str, amount: int, status: str, code: Optional[str], channel: str, method: str, payer_key: str, h: int
+) -> dict[str, Any]:
+    """A payment's fields; id, created_at and updated_at are filled in when its slot is sorted."""
+    if method in ("card", "wallet"):
+        fee, masked = (195 if amount <= 20_000 else 295), f"****{(h >> 20) % 10000:04d}"
+    elif method == "ach":
+        fee, masked = (0 if channel in ("autopay", "scheduled") else 95), f"****{(h >> 34) % 10000:04d}"
+    else:
+        fee, masked = 0, None
+    return {
+        "id": "",
+        "biller_id": biller_id,
+        "created_at": "",
+        "updated_at": "",
+        "amount_cents": amount,
+        "fee_cents": fee,
+        "currency": "USD",
+        "status": status,
+        "status_code": code,
+        "channel": channel,
+        "method": method,
+        "account_masked": masked,
+        "payer_key": payer_key,
+    }
+
+
+# ---- cursors ---------------------------------------------------------------------
+def _encode_cursor(biller_id: str, slot: int, j: int) -> str:
+    payload = f"{slot}.{j}"
+    crc = zlib.crc32(f"{biller_id}|{payload}".encode()) & 0xFFFFFFFF
+    return base64.urlsafe_b64encode(f"{payload}.{crc:08x}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(biller_id: str, cursor: str) -> tuple[int, int]:
+    bad = SimulatorError(400, "invalid_cursor", "starting_after is not a next_cursor this API returned for this biller")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        slot_s, j_s, crc_s = raw.split(".")
+        slot, j = int(slot_s), int(j_s)
+    except (ValueError, UnicodeDecodeError):
+        raise bad from None
+    if slot < 0 or j < 0 or f"{zlib.crc32(f'{biller_id}|{slot_s}.{j_s}'.encode()) & 0xFFFFFFFF:08x}" != crc_s:
+        raise bad
+    return slot, j
+
+
+# ---- query parsing -----------------------------------------------------------------
+_OFFSET_SPACE = re.compile(r" (\d\d:?\d\d)$")
+
+
+def parse_time(name: str, value: Optional[str]) -> datetime:
+    """An RFC 3339 query parameter as an aware datetime, or a 400 naming the parameter."""
+    example = "e.g. 2026-03-08T05:00:00Z"
+    if value is None or value == "":
+        raise SimulatorError(400, "invalid_request", f"{name} is required (RFC 3339, {example})")
+    # An unencoded '+' in a query string arrives as a space.
+    v = _OFFSET_SPACE.sub(r"+\1", value.strip())
+    try:
+        dt = datetime.fromisoformat(v)
+    except ValueError:
+        raise SimulatorError(400, "invalid_request", f"{name} is not an RFC 3339 date-time: {value!r} ({example})") from None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise SimulatorError(400, "invalid_request", f"{name} needs a UTC offset or Z: {value!r} ({example})")
+    return dt
+
+
+def parse_limit(value: Optional[str]) -> int:
+    if value is None:
+        return DEFAULT_LIMIT
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 1 <= n <= MAX_LIMIT:
+        raise SimulatorError(400, "invalid_request", f"limit must be an integer from 1 to {MAX_LIMIT}, got {value!r}")
+    return n
+
+
+# ---- the simulator -----------------------------------------------------------------
+class Simulator:
+    """The simulated Biller Portal: a deterministic data source and its HTTP face.
+
+    seed: changes every biller's data. strict: unknown billers are 404 (else
+    they get `profile_for(id)`). token: when set, requests need
+    `Authorization: Bearer <token>`. clock: when given (a function returning an
+    aware datetime), payments created after "now" do not exist yet and a
+    reversal whose updated_at is after now is still shown approved; without
+    it every query returns the final state, identical every time.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        strict: bool = False,
+        token: Optional[str] = None,
+        *,
+        clock: Optional[Callable[[], datetime]] = None,
+    ) -> None:
+        self.seed = seed
+        self.strict = strict
+        self.token = token
+        self.clock = clock
+        self._billers: dict[str, _Biller] = {}
+        self._auto: dict[str, _Biller] = {}  # billers nobody configured, bounded cache
+        self._lock = threading.Lock()
+        self._faults: deque[tuple[int, Optional[int]]] = deque()
+        self._down = False
+        self.request_count = 0  # HTTP requests to the payments endpoint
+        self._server: Any = None
+        self._thread: Optional[threading.Thread] = None
+        self._sock: Optional[socket.socket] = None
+        self.base_url: Optional[str] = None
+
+    # -- configuration --
+    def set_biller(self, biller_id: str, profile: BillerProfile) -> None:
+        b = _Biller(biller_id, profile, self.seed)
+        with self._lock:
+            self._billers[biller_id] = b
+            self._auto.pop(biller_id, None)
+
+    def profile(self, biller_id: str) -> BillerProfile:
+        return self._biller(biller_id).profile
+
+    def fail_next(self, status: int, n: int = 1, retry_after: Optional[int] = None) -> None:
+        """The next n payments requests answer `status` (with Retry-After if given)."""
+        with self._lock:
+            self._faults.extend([(status, retry_after)] * n)
+
+    def set_down(self, down: bool = True) -> None:
+        """While down, every payments request answers 503."""
+        self._down = down
+
+    def _biller(self, biller_id: str) -> _Biller:
+        b = self._billers.get(biller_id)
+        if b is not None:
+            return b
+        if self.strict:
+            raise SimulatorError(404, "not_found", f"no such biller: {biller_id}")
+        b = self._auto.get(biller_id)
+        if b is None:
+            b = _Biller(biller_id, profile_for(biller_id), self.seed)
+            with self._lock:
+                if len(self._auto) >= 4096:
+                    self._auto.clear()
+                self._auto[biller_id] = b
+        return b
+
+    # -- data --
+    def page(
+        self,
+        biller_id: str,
+        created_gte: datetime,
+        created_lt: datetime,
+        channels: Optional[list[str]] = None,
+        limit: int = DEFAULT_LIMIT,
+        starting_after: Optional[str] = None,
+    ) -> dict[str, Any]:
+        """One page, exactly as the API returns it: {"data", "has_more", "next_cursor"}."""
+        b = self._biller(biller_id)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise SimulatorError(400, "invalid_request", f"limit must be an integer from 1 to {MAX_LIMIT}")
+        gte, lt = _to_ms_ceil(created_gte), _to_ms_ceil(created_lt)
+        if lt <= gte:
+            raise SimulatorError(400, "invalid_request", "created_lt must be later than created_gte")
+        wanted = frozenset(channels) if channels else None
+        sm = b.slot_ms
+        slot, j = gte // sm, 0
+        if starting_after:
+            cs, cj = _decode_cursor(biller_id, starting_after)
+            if (cs, cj) > (slot, j):
+                slot, j = cs, cj
+        now = _to_ms_ceil(self.clock()) if self.clock else None
+        end = lt if now is None else min(lt, now)
+        last_slot = (end - 1) // sm
+        out: list[dict[str, Any]] = []
+        scanned_slots = scanned_rows = 0
+        while slot <= last_slot:
+            rows = b.slot(slot)
+            n = len(rows)
+            while j < n:
+                t, f, upd = rows[j]
+                if t >= end:
+                    return _page(out, None)
+                if t >= gte and (wanted is None or f["channel"] in wanted):
+                    if len(out) == limit:  # one more exists: the page is full and has_more
+                        return _page(out, _encode_cursor(biller_id, slot, j))
+                    if now is not None and upd > now and f["status"] != "approved":
+                        # Not reversed yet as of now.
+                        f = {**f, "status": "approved", "status_code": None, "updated_at": f["created_at"]}
+                    out.append(f)
+                j += 1
+            slot, j = slot + 1, 0
+            scanned_slots += 1
+            scanned_rows += n
+            if (scanned_slots >= MAX_SCAN_SLOTS or scanned_rows >= MAX_SCAN_ROWS) and slot <= last_slot:
+                return _page(out, _encode_cursor(biller_id, slot, 0))
+        return _page(out, None)
+
+    def iter_payments(
+        self,
+        biller_id: str,
+        created_gte: datetime,
+        created_lt: datetime,
+        channels: Optional[list[str]] = None,
+        page_size: int = MAX_LIMIT,
+    ) -> Iterator[dict[str, Any]]:
+        """The same payments as the API, in process (no HTTP); handy for backtests and tests."""
+        cursor: Optional[str] = None
+        while True:
+            body = self.page(biller_id, created_gte, created_lt, channels, page_size, cursor)
+            yield from body["data"]
+            if not body["has_more"]:
+                return
+            cursor = body["next_cursor"]
+
+    # -- HTTP --
+    def asgi_app(self) -> "Starlette":
+        from starlette.applications import Starlette
+        from starlette.exceptions import HTTPException
+        from starlette.routing import Route
+
+        async def not_found(request: "Request", exc: Exception) -> "Response":
+            status = exc.status_code if isinstance(exc, HTTPException) else 500
+            return _error_response(status, "not_found" if status == 404 else "error", str(getattr(exc, "detail", exc)))
+
+        return Starlette(
+            routes=[Route("/v1/billers/{biller_id}/payments", self._handle, methods=["GET"])],
+            exception_handlers={HTTPException: not_found},
+        )
+
+    async def _handle(self, request: "Request") -> "Response":
+        from starlette.responses import Response
+
+        with self._lock:
+            self.request_count += 1
+            fault = self._faults.popleft() if self._faults else None
+        try:
+            if self._down:
+                raise SimulatorError(503, "unavailable", "the biller portal is down for maintenance")
+            if fault is not None:
+                status, retry_after = fault
+                raise SimulatorError(status, _FAULT_CODES.get(status, "error"), "injected fault", retry_after)
+            if self.token is not None and request.headers.get("authorization") != f"Bearer {self.token}":
+                raise SimulatorError(401, "unauthorized", "missing or invalid bearer token")
+            q = request.query_params
+            gte = parse_time("created_gte", q.get("created_gte"))
+            lt = parse_time("created_lt", q.get("created_lt"))
+            limit = parse_limit(q.get("limit"))
+            body = self.page(
+                request.path_params["biller_id"], gte, lt,
+                channels=q.getlist("channel") or None, limit=limit,
+                starting_after=q.get("starting_after") or None,
+            )
+        except SimulatorError as e:
+            return _error_response(e.status, e.code, e.message, e.retry_after)
+        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on host:port (0: a free port) in a background thread; returns the base URL
+        once the server accepts connections."""
+        import uvicorn
+
+        if self._thread is not None:
+            raise RuntimeError("simulator already started")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.asgi_app(), log_level="warning", access_log=False, lifespan="off", http="h11",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="payments-simulator", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10.0
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise RuntimeError("the payments simulator did not start")
+            time.sleep(0.01)
+        self._server, self._thread, self._sock = server, thread, sock
+        self.base_url = f"http://{host}:{port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=10.0)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._thread = self._sock = None
+        self.base_url = None
+
+    def __enter__(self) -> "Simulator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+_FAULT_CODES = {
+    400: "invalid_request", 401: "unauthorized", 404: "not_found", 408: "timeout",
+    429: "rate_limited", 500: "internal_error", 502: "bad_gateway", 503: "unavailable", 504: "gateway_timeout",
+}
+
+
+def _page(data: list[dict[str, Any]], cursor: Optional[str]) -> dict[str, Any]:
+    return {"data": data, "has_more": cursor is not None, "next_cursor": cursor}
+
+
+def _error_response(status: int, code: str, message: str, retry_after: Optional[int] = None) -> "Response":
+    from starlette.responses import JSONResponse
+
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+# ---- command line ------------------------------------------------------------------
+def main(argv: Optional[list[str]] = None) -> None:
+    """`python -m bot.payments.simulator [--port 8787] [--seed 0] [--token T] [--strict]`"""
+    ap = argparse.ArgumentParser(description="Serve the simulated Biller Portal payments API.")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8787)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--token", default=None, help="require this bearer token")
+    ap.add_argument("--strict", action="store_true", help="unknown billers are 404")
+    args = ap.parse_args(argv)
+    sim = Simulator(seed=args.seed, strict=args.strict, token=args.token)
+    url = sim.start(args.host, args.port)
+    print(f"payments simulator on {url}  (GET {url}/v1/billers/<biller_id>/payments); Ctrl+C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()

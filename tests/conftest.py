@@ -1,0 +1,81 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import SessionFactory, make_engine, upgrade
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=2):
+            return None
+    except Exception as e:  # noqa: BLE001 - any failure means: skip with the reason
+        return f"no PostgreSQL server reachable at {PG_ADMIN_URL} ({type(e).__name__}: {str(e).strip()[:120]})"
+
+
+_PG_REASON = _pg_reason()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
+    if _PG_REASON:
+        if os.environ.get("CI") and os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(_PG_REASON)
+        pytest.skip(_PG_REASON)
+    name = f"addon_bot_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    eng = make_engine(url)
+    upgrade(eng)
+    eng.dispose()
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+TABLES = "audit, post, alert, daily_summary, handoff, cs_case, item, step_state, project"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A migrated, empty database: a new SQLite file, or the session's PostgreSQL emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/addon.db"
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_url")
+    eng = make_engine(url)
+    with eng.begin() as c:
+        # TRUNCATE fires no row triggers, so it empties locked projects too.
+        c.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    eng.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return SessionFactory(engine)

@@ -1,0 +1,112 @@
+"""The /addon parser: every form, every refusal, and no input crashes it."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import commands as c
+from bot.errors import BadInput
+
+
+def test_empty_and_help():
+    assert isinstance(c.parse(""), c.Help)
+    assert isinstance(c.parse("   "), c.Help)
+    assert isinstance(c.parse("help"), c.Help)
+
+
+def test_new_with_escaped_mentions():
+    cmd = c.parse(
+        'new biller=CITY-42 addon="Pay by phone" golive=2026-11-02 projected=40 '
+        "manager=<@U0MGR|maria> channel=IVR shared=<#C0SHARED|acme-ext> "
+        "specialist=<@U0SPEC|sam> tz=America/Chicago"
+    )
+    assert cmd == c.NewProject(
+        biller="CITY-42", addon="Pay by phone", golive=date(2026, 11, 2), projected=40.0,
+        manager="U0MGR", pay_channel="ivr", shared="C0SHARED", specialists=("U0SPEC",),
+        tz="America/Chicago",
+    )
+
+
+def test_new_missing_fields_opens_form_with_prefill():
+    cmd = c.parse("new biller=B1 projected=12.5")
+    assert isinstance(cmd, c.NewProjectForm)
+    assert cmd.prefill == {"biller": "B1", "projected": 12.5}
+    assert cmd.missing == ("addon", "golive", "manager")
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("new biller=B1 addon=X golive=2026-13-01 projected=4 manager=<@U1>", "YYYY-MM-DD"),
+    ("new biller=B1 addon=X golive=2026-11-01 projected=-4 manager=<@U1>", "above 0"),
+    ("new biller=B1 addon=X golive=2026-11-01 projected=lots manager=<@U1>", "payments per day"),
+    ("new biller=B1 addon=X golive=2026-11-01 projected=4 manager=@bob", "mention a person"),
+    ("new biller=B1 addon=X golive=2026-11-01 projected=4 manager=<@U1> tz=Mars/Base", "time zone"),
+    ("new biller=B1 addon=X golive=2026-11-01 projected=4 manager=<@U1> shared=general", "name a channel"),
+    ("new biller=B1 colour=red", "not a field"),
+    ("new biller=B1 biller=B2", "given twice"),
+    ("new biller", "key=value"),
+    ('new addon="unclosed', "quote"),
+    ("new biller=bad/id addon=X golive=2026-11-01 projected=4 manager=<@U1>", "biller"),
+    ("done", "which step"),
+    ("done 7", "not a step"),
+    ("undo", "which one step"),
+    ("skip monitor because", "Only step 2"),
+    ("skip address", "reason"),
+    ("item", "what the item is"),
+    ("case", "item number"),
+    ("list some", "mine"),
+    ("summary yesterday", "YYYY-MM-DD"),
+    ("status now", "takes nothing"),
+    ("frobnicate", "not an `/addon` command"),
+])
+def test_refusals_say_what_was_wrong(text, fragment):
+    with pytest.raises(BadInput) as e:
+        c.parse(text)
+    assert fragment in e.value.text()
+
+
+def test_refusals_show_the_right_form():
+    with pytest.raises(BadInput) as e:
+        c.parse("done 7")
+    assert e.value.usage == c.USAGE["done"]
+    assert "Usage: `/addon done" in e.value.text()
+
+
+def test_steps_by_name_or_number():
+    assert c.parse("done 1 all good") == c.Done("monitor", "all good")
+    assert c.parse("done Address") == c.Done("address", None)
+    assert c.parse("undo 3") == c.Undo("handoff")
+    assert c.parse("skip 2 nothing left after go-live") == c.Skip("address", "nothing left after go-live")
+
+
+def test_other_commands():
+    assert c.parse("list") == c.ListProjects("mine")
+    assert c.parse("list all") == c.ListProjects("all")
+    assert c.parse("summary 2026-11-20") == c.Summary(date(2026, 11, 20))
+    assert c.parse("item IVR reads the fee twice") == c.AddItem("IVR reads the fee twice")
+    assert c.parse("case 3") == c.OpenCase(item_number=3)
+    assert c.parse("case #12") == c.OpenCase(item_number=12)
+    assert c.parse("case add Spanish prompts") == c.OpenCase(text="add Spanish prompts")
+    assert isinstance(c.parse("HANDOFF"), c.Handoff)
+    assert isinstance(c.parse("complete"), c.Complete)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300))
+def test_no_input_crashes_the_parser(text):
+    try:
+        c.parse(text)
+    except BadInput as e:
+        assert e.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(c.NEW_KEYS + ("x", "")), st.text(max_size=20)), max_size=10))
+def test_no_new_form_crashes_the_parser(pairs):
+    text = "new " + " ".join(f"{k}={v}" for k, v in pairs)
+    try:
+        out = c.parse(text)
+    except BadInput:
+        return
+    assert isinstance(out, (c.NewProject, c.NewProjectForm))
