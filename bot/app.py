@@ -121,7 +121,6 @@ def _project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
 def build_app(deps: Deps, *, token_verification: bool = True) -> App:
     s = deps.settings
     app = App(
-        token=s.SLACK_BOT_TOKEN,
         signing_secret=s.SLACK_SIGNING_SECRET or "socket-mode-unused",
         client=deps.client,
         token_verification_enabled=token_verification,

@@ -30,8 +30,14 @@ class Runtime:
         deps = make_deps(settings, engine)
         rt = cls(settings, deps, app=None)  # type: ignore[arg-type]
         for attach in _parts():
-            attach(rt, scheduler=scheduler)
+            attach(rt)
         rt.app = build_app(deps, token_verification=token_verification)
+        if scheduler and deps.extras.get("tick"):
+            from bot.scheduler import Ticker
+
+            ticker = Ticker(deps.extras["tick"], clock=deps.clock)
+            ticker.start()
+            rt.stoppers.append(ticker.stop)
         return rt
 
     def asgi(self):

@@ -154,13 +154,17 @@ class ProjectSnapshot:
 
 
 # ---- rules -------------------------------------------------------------------
+EXTERNAL_REFUSAL = (
+    "Only the delivery team can use addon-bot's commands and buttons. "
+    "For help with your payments service, mention @addon-bot in your shared channel "
+    "and your contacts will be told."
+)
+
+
 def ensure_can_change(project: ProjectSnapshot, actor: Actor) -> None:
     """Specialists, the manager and admins change a project; nobody changes a locked one."""
     if actor.external:
-        raise NotAllowed(
-            "Only the delivery team can change this project. "
-            "If you need help, your implementation specialist has been told, or ask in your shared channel."
-        )
+        raise NotAllowed(EXTERNAL_REFUSAL)
     if project.locked:
         raise ProjectLocked()
     if actor.role_on(project) not in ("specialist", "manager", "admin"):
@@ -173,12 +177,12 @@ def ensure_can_change(project: ProjectSnapshot, actor: Actor) -> None:
 
 def ensure_can_register(actor: Actor) -> None:
     if actor.external:
-        raise NotAllowed("Only the delivery team can register a project.")
+        raise NotAllowed(EXTERNAL_REFUSAL)
 
 
 def ensure_can_read(actor: Actor) -> None:
     if actor.external:
-        raise NotAllowed("This is the delivery team's internal tool; your specialist can help you.")
+        raise NotAllowed(EXTERNAL_REFUSAL)
 
 
 def mark_done(project: ProjectSnapshot, step: str, actor: Actor) -> None:

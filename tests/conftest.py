@@ -79,3 +79,22 @@ def engine(db_url):
 @pytest.fixture
 def sessions(engine):
     return SessionFactory(engine)
+
+
+@pytest.fixture
+def slack():
+    from tests.harness import make_workspace
+
+    ws = make_workspace()
+    ws.start()
+    yield ws
+    ws.stop()
+
+
+@pytest.fixture
+def bot(db_url, slack):
+    from tests.harness import BotHarness
+
+    h = BotHarness(db_url, slack).start()
+    yield h
+    h.stop()

@@ -31,6 +31,7 @@ def register(app, deps) -> None:
             return
         ack()
         actor = actor_of(context)
+        ensure_can_read(actor)  # users from another organisation use no command at all
         handler = _DISPATCH.get(type(cmd))
         if handler is None:
             extra = deps.extras.get("commands", {}).get(type(cmd).__name__)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Optional, Protocol
+from typing import Any, Optional, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.summary import (
@@ -49,7 +50,9 @@ _UNKNOWN_CODE = "unknown"  # a failed or reversed payment without a status_code
 
 def _norm(value: Any, known: frozenset[str]) -> str:
     """A status/channel/method normalised to a known name, or "other"."""
-    if isinstance(value, str):
+    if type(value) is str:
+        if value in known:  # the usual case: already a known name
+            return value
         v = value.strip().lower()
         if v in known:
             return v
@@ -267,7 +270,7 @@ class DayAggregator:
         self.count = 0
 
     def add(self, payment: Mapping[str, Any]) -> None:
-        if not isinstance(payment, Mapping):
+        if type(payment) is not dict and not isinstance(payment, Mapping):
             payment = {}
         self.count += 1
         status = _norm(payment.get("status"), _STATUSES)

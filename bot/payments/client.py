@@ -11,6 +11,7 @@ and a `final` flag (True: retrying later will not help, e.g. a bad token).
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import time
@@ -92,14 +93,14 @@ def rfc3339(dt: datetime) -> str:
     return s + "Z"
 
 
-def _error_body(resp: httpx.Response) -> tuple[Optional[str], Optional[str]]:
+def _error_body(body: bytes) -> tuple[Optional[str], Optional[str]]:
     """(code, message) from `{"error": {"code", "message"}}`, tolerating any other body."""
     try:
-        body = resp.json()
+        parsed = json.loads(body)
     except ValueError:
-        text = resp.text.strip()
+        text = body.decode("utf-8", "replace").strip()
         return None, (text[:200] or None)
-    err = body.get("error") if isinstance(body, dict) else None
+    err = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(err, dict):
         code = err.get("code")
         msg = err.get("message")
@@ -265,7 +266,7 @@ class PaymentsClient:
             wait: Optional[float] = None
             self.request_count += 1
             try:
-                resp = self._http.get(path, params=params)
+                status, headers, raw = self._fetch(path, params)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
                 raise PaymentsError(f"bad payments API URL {self.base_url}: {e}", final=True) from e
             except httpx.TimeoutException as e:
@@ -273,23 +274,22 @@ class PaymentsClient:
             except httpx.TransportError as e:
                 last_problem, last_status = f"connection failed ({type(e).__name__}: {e})", None
             else:
-                status = resp.status_code
                 if status == 200:
-                    page = self._parse_page(resp)
+                    page = self._parse_page(raw)
                     if page is not None:
                         return page
                     last_problem, last_status = "malformed response body", 200
                 elif status == 429:
                     last_problem, last_status = "rate limited (429)", 429
-                    ra = _retry_after_seconds(resp.headers.get("Retry-After"))
+                    ra = _retry_after_seconds(headers.get("Retry-After"))
                     if ra is not None:
                         wait = min(ra, self.retry_after_max)
                 elif status == 408 or status >= 500:
-                    code, msg = _error_body(resp)
+                    _, msg = _error_body(raw)
                     last_problem = _describe(status) + (f": {msg}" if msg else "")
                     last_status = status
                 else:
-                    raise self._final_error(biller_id, resp)
+                    raise self._final_error(biller_id, status, raw)
             if attempt == self.max_attempts:
                 break
             if wait is None:
@@ -305,11 +305,26 @@ class PaymentsClient:
             status=last_status,
         )
 
+    def _fetch(self, path: str, params: list[tuple[str, str]]) -> tuple[int, httpx.Headers, bytes]:
+        """One GET: (status, headers, body bytes).
+
+        The body is read by streaming into our own buffer and the response is
+        closed here, so no httpx.Response (which sits in a reference cycle with
+        its stream and would keep each page's bytes until the cyclic GC runs)
+        outlives the call: memory stays at one page.
+        """
+        request = self._http.build_request("GET", path, params=params)
+        resp = self._http.send(request, stream=True)
+        try:
+            return resp.status_code, resp.headers, b"".join(resp.iter_bytes())
+        finally:
+            resp.close()
+
     @staticmethod
-    def _parse_page(resp: httpx.Response) -> Optional[dict[str, Any]]:
+    def _parse_page(raw: bytes) -> Optional[dict[str, Any]]:
         """The page body if it has the contract's shape, else None (treated as transient)."""
         try:
-            body = resp.json()
+            body = json.loads(raw)
         except ValueError:
             return None
         if (
@@ -320,9 +335,8 @@ class PaymentsClient:
             return None
         return body
 
-    def _final_error(self, biller_id: str, resp: httpx.Response) -> PaymentsError:
-        status = resp.status_code
-        code, msg = _error_body(resp)
+    def _final_error(self, biller_id: str, status: int, raw: bytes) -> PaymentsError:
+        code, msg = _error_body(raw)
         detail = f": {msg}" if msg else ""
         if status == 401:
             return PaymentsAuthError(f"payments API refused the token (401){detail}", status=401, code=code)

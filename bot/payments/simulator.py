@@ -44,6 +44,7 @@ import threading
 import time
 import zlib
 from bisect import bisect
+from operator import itemgetter
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
@@ -187,6 +188,28 @@ class BillerProfile:
     decline_rate: Optional[float] = None
     duplicate_rate: float = 0.002
     overrides: dict[date, dict[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def for_projection(
+        cls,
+        projected: float,
+        *,
+        addon_channel: Optional[str],
+        golive: Optional[date] = None,
+        tz: str = "America/New_York",
+        channel_mix: Optional[dict[str, float]] = None,
+        overrides: Optional[dict[date, dict[str, float]]] = None,
+    ) -> "BillerProfile":
+        """A profile whose add-on channel averages `projected` payments a day after go-live
+        (per_day is scaled up by the add-on channel's share of the mix)."""
+        mix = dict(channel_mix or DEFAULT_MIX)
+        if addon_channel is not None and mix.get(addon_channel, 0) <= 0:
+            mix[addon_channel] = 0.1
+        share = 1.0 if addon_channel is None else mix[addon_channel] / sum(mix.values())
+        return cls(
+            per_day=projected / share, channel_mix=mix, golive=golive, tz=tz,
+            addon_channel=addon_channel, overrides=dict(overrides or {}),
+        )
 
     def __post_init__(self) -> None:
         if not self.per_day >= 0:
@@ -355,7 +378,7 @@ class _Biller:
         def pair(channel: str) -> None:
             t = self._local_ms(info.local_date, rng.uniform(7 * 60, 22 * 60))
             method = METHODS.get(channel, METHODS["other"]).pick(rng.random())
-            amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
+            amount = max(100, int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA)))
             key, h = self.payer(int(rng.random() * self.payer_pool))
             gap = int(rng.uniform(30_000, 300_000))  # the second submission 30 s to 5 min later
             for when in (t, t + gap):
@@ -377,7 +400,7 @@ class _Biller:
         for k in range(int(o.get("returns", 0))):
             t = self._local_ms(info.local_date, rng.uniform(8 * 60, 20 * 60))
             key, h = self.payer(int(rng.random() * self.payer_pool))
-            amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
+            amount = max(100, int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA)))
             code = ACH_RETURNS.pick(rng.random()) if k % 2 else "R01"
             upd = t + int(rng.uniform(2, 5) * DAY_MS)
             planned.append((t, _fields(self.id, amount, "returned", code, addon, "ach", key, h), upd))
@@ -406,76 +429,100 @@ class _Biller:
         return hit
 
     def slot(self, s: int) -> list[_Row]:
-        """The payments of slot s, sorted by created ms then generation order, ids assigned."""
+        """The payments of slot s, ordered by created ms then generation order, ids assigned.
+
+        This is the hot path of the simulator (every payment served passes
+        here once per request), hence the local-variable style.
+        """
         sm = self.slot_ms
         start = s * sm
         info, per_ms, cum = self.quarter(start // QUARTER_MS)
         rng = Random((self.key << 40) | s)
         n = _poisson(rng, per_ms * sm)
+        extra = info.extras.get(s)
+        if not n and not extra:
+            return []
+        rnd = rng.random
+        # Times first, sorted, so payments are generated in created order.
+        times = sorted([start + int(rnd() * sm) for _ in range(n)])
         rows: list[_Row] = []
         if n:
-            rnd = rng.random
-            channels, fails, pool = self.channels, info.fail, self.payer_pool
-            for _ in range(n):
-                t = start + int(rnd() * sm)
-                ci = bisect(cum, rnd())
-                if ci >= len(channels):  # pragma: no cover - float edge
-                    ci = len(channels) - 1
-                rows.append(self._payment(rng, t, channels[ci], fails[ci], int(rnd() * pool)))
-        extra = info.extras.get(s)
+            gauss, exp, pick = rng.gauss, math.exp, bisect
+            channels, fails, pool, key, bid = self.channels, info.fail, self.payer_pool, self.key, self.id
+            last = len(channels) - 1
+            for t in times:
+                ci = pick(cum, rnd())
+                if ci > last:  # pragma: no cover - float edge
+                    ci = last
+                channel = channels[ci]
+                method = METHODS.get(channel, _OTHER_METHODS).pick(rnd())
+                amount = int(exp(AMOUNT_MU + AMOUNT_SIGMA * gauss()))
+                if amount < 100:
+                    amount = 100
+                elif rnd() < 0.25:  # many people pay round dollar amounts
+                    amount = amount // 100 * 100
+                h = (int(rnd() * pool) * 0x9E3779B97F4A7C15 + key) & 0xFFFFFFFFFFFF
+                fail = fails[ci]
+                pfail = BASE_FAIL.get(method, 0.04) if fail is None else fail
+                status, code, upd = _status(rng, method, pfail, t)
+                if method == "card" or method == "wallet":
+                    fee, masked = (195 if amount <= 20_000 else 295), f"****{(h >> 20) % 10000:04d}"
+                elif method == "ach":
+                    fee, masked = (0 if channel in _BATCH else 95), f"****{(h >> 34) % 10000:04d}"
+                else:
+                    fee, masked = 0, None
+                rows.append((t, {
+                    "id": "", "biller_id": bid, "created_at": "", "updated_at": "",
+                    "amount_cents": amount, "fee_cents": fee, "currency": "USD",
+                    "status": status, "status_code": code, "channel": channel, "method": method,
+                    "account_masked": masked, "payer_key": f"pk_{h:012x}",
+                }, upd))
         if extra:
             rows.extend((t, dict(f), upd) for t, f, upd in extra)
-            rows.sort(key=lambda r: r[0])  # stable: equal times keep generation order
-        elif n > 1:
-            rows.sort(key=lambda r: r[0])
-        # Ids in the same order as (created_at, generation order), so ties on
-        # created_at are ordered by id as the contract requires.
+            rows.sort(key=_by_time)  # stable: equal times keep generation order
+        # Ids follow (created_at, generation order), so ties on created_at are
+        # ordered by id as the contract requires. A slot never crosses an hour,
+        # so the date and hour are formatted once.
+        hour_start = start - start % HOUR_MS
+        prefix = _iso(hour_start)[:14]  # "YYYY-MM-DDTHH:"
         tag = self.tag
         for j, (t, f, upd) in enumerate(rows):
-            created = _iso(t)
-            f["id"] = f"pay_{tag}_{t:013d}_{j:05d}"
+            m, r = divmod(t - hour_start, 60_000)
+            created = f"{prefix}{m:02d}:{r // 1000:02d}.{r % 1000:03d}Z"
+            f["id"] = f"pay_{tag}_{t}_{j:05d}"
             f["created_at"] = created
             f["updated_at"] = created if upd == t else _iso(upd)
         return rows
 
-    def _payment(self, rng: Random, t: int, channel: str, fail: Optional[float], payer_n: int) -> _Row:
-        rnd = rng.random
-        method = METHODS.get(channel, METHODS["other"]).pick(rnd())
-        amount = int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA))
-        if amount < 100:
-            amount = 100
-        elif rnd() < 0.25:  # many people pay round dollar amounts
-            amount = max(100, amount // 100 * 100)
-        key, h = self.payer(payer_n)
-        pfail = BASE_FAIL.get(method, 0.04) if fail is None else fail
-        u = rnd()
-        status, code, upd = "approved", None, t
-        if u < pfail:
-            if method in ("card", "wallet"):
-                status, code = "declined", CARD_DECLINES.pick(rnd())
-            elif method == "ach":
-                status, code = "failed", ACH_FAILURES.pick(rnd())
-            else:
-                status, code = "failed", "processing_error"
-        else:
-            v = (u - pfail) / (1.0 - pfail) if pfail < 1.0 else 1.0  # reuse the draw
-            if method == "ach":
-                if v < ACH_RETURN_P:
-                    status, code = "returned", ACH_RETURNS.pick(rnd())
-                    upd = t + int(rng.uniform(2, 5) * DAY_MS)
-                elif v < ACH_PENDING_P:
-                    status = "pending"
-            elif method in ("card", "wallet"):
-                if v < CARD_REFUND_P:
-                    status, code = "refunded", REFUND_CODES.pick(rnd())
-                    upd = t + int(rng.uniform(1, 10) * DAY_MS)
-                elif v < CARD_VOID_P:
-                    status, code = "voided", "voided"
-                    upd = t + int(rng.uniform(1, 6) * HOUR_MS)
-                elif v < CARD_CHARGEBACK_P:
-                    status, code = "chargeback", CHARGEBACK_CODES.pick(rnd())
-                    upd = t + int(rng.uniform(15, 60) * DAY_MS)
-        return t, _fields(self.id, amount, status, code, channel, method, key, h), upd
+
+_OTHER_METHODS = METHODS["other"]
+_BATCH = frozenset({"autopay", "scheduled"})
+_by_time = itemgetter(0)
+
+
+def _status(rng: Random, method: str, pfail: float, t: int) -> tuple[str, Optional[str], int]:
+    """(status, status_code, updated ms) of a payment made at t."""
+    u = rng.random()
+    if u < pfail:
+        if method == "card" or method == "wallet":
+            return "declined", CARD_DECLINES.pick(rng.random()), t
+        if method == "ach":
+            return "failed", ACH_FAILURES.pick(rng.random()), t
+        return "failed", "processing_error", t
+    v = (u - pfail) / (1.0 - pfail)  # reuse the draw: uniform on [0, 1) again
+    if method == "ach":
+        if v < ACH_RETURN_P:
+            return "returned", ACH_RETURNS.pick(rng.random()), t + int(rng.uniform(2, 5) * DAY_MS)
+        if v < ACH_PENDING_P:
+            return "pending", None, t
+    elif method == "card" or method == "wallet":
+        if v < CARD_REFUND_P:
+            return "refunded", REFUND_CODES.pick(rng.random()), t + int(rng.uniform(1, 10) * DAY_MS)
+        if v < CARD_VOID_P:
+            return "voided", "voided", t + int(rng.uniform(1, 6) * HOUR_MS)
+        if v < CARD_CHARGEBACK_P:
+            return "chargeback", CHARGEBACK_CODES.pick(rng.random()), t + int(rng.uniform(15, 60) * DAY_MS)
+    return "approved", None, t
 
 
 def _fields(
@@ -607,6 +654,12 @@ class Simulator:
         with self._lock:
             self._faults.extend([(status, retry_after)] * n)
 
+    def clear_faults(self) -> None:
+        """Forget pending fail_next faults and come back up."""
+        with self._lock:
+            self._faults.clear()
+        self._down = False
+
     def set_down(self, down: bool = True) -> None:
         """While down, every payments request answers 503."""
         self._down = down
@@ -640,6 +693,9 @@ class Simulator:
         b = self._biller(biller_id)
         if not 1 <= limit <= MAX_LIMIT:
             raise SimulatorError(400, "invalid_request", f"limit must be an integer from 1 to {MAX_LIMIT}")
+        for name, dt in (("created_gte", created_gte), ("created_lt", created_lt)):
+            if dt.tzinfo is None or dt.utcoffset() is None:
+                raise SimulatorError(400, "invalid_request", f"{name} needs a UTC offset or Z")
         gte, lt = _to_ms_ceil(created_gte), _to_ms_ceil(created_lt)
         if lt <= gte:
             raise SimulatorError(400, "invalid_request", "created_lt must be later than created_gte")
@@ -743,7 +799,10 @@ class Simulator:
 
         if self._thread is not None:
             raise RuntimeError("simulator already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted
+        # connections only when the socket says it is TCP; without it, Nagle
+        # plus delayed ACKs add ~40 ms to every small response.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         port = sock.getsockname()[1]
@@ -762,6 +821,7 @@ class Simulator:
             time.sleep(0.01)
         self._server, self._thread, self._sock = server, thread, sock
         self.base_url = f"http://{host}:{port}"
+        log.info("payments simulator listening on %s", self.base_url)
         return self.base_url
 
     def stop(self) -> None:

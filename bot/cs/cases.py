@@ -1,0 +1,294 @@
+"""Client Services cases: stored before they are sent, sent until delivered.
+
+1. `open` stores the case (cs_case, pending, with its Idempotency-Key) and
+   escalates its item, in one transaction on the project's row.
+2. `deliver` claims the row in the database (store.claim_case), sends it to
+   the intake with that key, then announces it in CS_CHANNEL. Without an
+   intake, the announcement is the case. A timeout, a 5xx or a restart leaves
+   the row pending with its key; the next attempt (backing off) sends the same
+   key again, so the intake answers with the same case.
+3. `tick` (every minute) delivers whatever is due.
+A final refusal marks the case failed, reopens its item and tells the requester
+and the project channel: a case is never lost silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+from slack_sdk.errors import SlackApiError
+
+from bot.cs import rules, store
+from bot.cs import views as csv
+from bot.cs.intake import CasePayload, IntakeClient, IntakeError
+from bot.errors import DomainError, NotAllowed
+from bot.workflow import Actor, ProjectSnapshot
+from storage import repo
+from storage.models import Case, utcnow
+
+log = logging.getLogger("addon_bot.cs.cases")
+
+LEASE = timedelta(minutes=2)  # longer than any one attempt (the intake timeout is 10 s)
+MAX_BACKOFF = 3600.0
+STILL_PENDING_AFTER = 5  # attempts: then the requester is told it is still being retried
+
+SENT, RETRY, FAILED = "sent", "retry", "failed"
+
+# Slack errors that another attempt cannot fix.
+FINAL_SLACK = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
+    "restricted_action", "restricted_action_read_only_channel", "invalid_auth", "not_authed",
+    "account_inactive", "missing_scope", "no_permission", "team_access_not_granted",
+})
+
+
+def backoff(attempts: int, retry_after: Optional[float] = None) -> timedelta:
+    """1, 2, 4, … minutes after each failed attempt, at most an hour; Retry-After if longer."""
+    secs = min(60.0 * 2 ** max(0, attempts - 1), MAX_BACKOFF)
+    if retry_after:
+        secs = max(secs, min(retry_after, MAX_BACKOFF))
+    return timedelta(seconds=secs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent | retry | failed
+    reason: Optional[str] = None
+    external_id: Optional[str] = None
+    url: Optional[str] = None
+
+
+class AnnounceError(Exception):
+    def __init__(self, reason: str, final: bool):
+        super().__init__(reason)
+        self.reason, self.final = reason, final
+
+
+class CaseDesk:
+    def __init__(self, deps, intake: Optional[IntakeClient]):
+        self.deps = deps
+        self.intake = intake
+        self.cs_channel: Optional[str] = deps.settings.CS_CHANNEL
+
+    # ---- opening ----------------------------------------------------------------------
+    def ensure_configured(self) -> None:
+        rules.ensure_cases_configured(self.intake.url if self.intake else None, self.cs_channel)
+
+    def destination(self) -> str:
+        return csv.case_destination(self.intake is not None, self.cs_channel)
+
+    def check(self, actor: Actor, project_id: int, item_number: Optional[int]):
+        """(snapshot, item or None) when a case may be opened now; raise otherwise."""
+        self.ensure_configured()
+        snap = self.deps.service.snapshot(project_id)
+        return snap, rules.ensure_can_open_case(snap, actor, item_number)
+
+    def open(self, actor: Actor, project_id: int, item_number: Optional[int], subject: str,
+             description: str, permalink: Optional[str], surface: str) -> tuple[int, int]:
+        """Store the case, pending, and escalate its item. Returns (case id, item number)."""
+        self.ensure_configured()
+        errors = rules.case_field_errors(subject, description)
+        if errors:
+            raise DomainError(" ".join(errors.values()))
+        subject, description = subject.strip(), description.strip()
+        with repo.transaction(self.deps.session_factory) as s:
+            p = repo.get_project(s, project_id)
+            rules.ensure_can_open_case(repo.snapshot(s, p), actor, item_number)  # outsiders learn only "no"
+            p = repo.lock_project(s, project_id)
+            rules.ensure_can_open_case(repo.snapshot(s, p), actor, item_number)  # judged on fresh state
+            if item_number is None:
+                item = store.new_item(s, p, subject, actor.user_id)
+            else:
+                item = repo.get_item(s, p, item_number)
+            case = store.add_case(s, p, item, subject, description, actor.user_id, permalink)
+            repo.audit(s, p.id, actor.user_id, "case_requested", surface, {
+                "case_id": case.id, "number": item.number, "subject": subject,
+                "idempotency_key": case.idempotency_key, "new_item": item_number is None,
+            })
+            return case.id, item.number
+
+    # ---- delivering ---------------------------------------------------------------------
+    def tick(self, now: datetime) -> None:
+        """The scheduler's job: deliver every case that is due."""
+        with self.deps.session_factory() as s:
+            ids = store.due_case_ids(s, now)
+        for case_id in ids:
+            try:
+                self.deliver(case_id, now)
+            except Exception:  # noqa: BLE001 - the lease expires and the next tick tries again
+                log.exception("delivering case %s failed; it is retried after its lease", case_id)
+
+    def deliver(self, case_id: int, now: Optional[datetime] = None, surface: str = "scheduler") -> Optional[Outcome]:
+        """One attempt, if this process wins the claim; None when someone else holds it."""
+        now = now or self.deps.clock()
+        with repo.transaction(self.deps.session_factory) as s:
+            case = store.claim_case(s, case_id, now, now + LEASE)
+            if case is None:
+                return None
+            item = store.item_of(s, case)
+            snap = repo.snapshot(s, repo.get_project(s, case.project_id))
+        number = item.number if item else None
+
+        if case.external_id is None and self.intake is not None:
+            try:
+                created = self.intake.create(case.idempotency_key, self._payload(case, snap))
+            except IntakeError as e:
+                if e.final:
+                    return self._fail(case, snap, number, e.reason, surface)
+                return self._retry(case, snap, number, e.reason, now, e.retry_after)
+            with repo.transaction(self.deps.session_factory) as s:
+                row = store.get_case(s, case.id)
+                row.external_id, row.url, row.last_error = created.id, created.url, None
+                s.add(row)
+            case.external_id, case.url = created.id, created.url
+            log.info("case %s created at the intake as %s%s", case.id, created.id,
+                     " (replayed)" if created.replayed else "")
+
+        announced = False
+        if self.cs_channel:
+            try:
+                link = self._announce(case, snap, number)
+                announced = True
+            except AnnounceError as e:
+                if case.external_id is None:  # no intake: the announcement is the case
+                    if e.final:
+                        return self._fail(case, snap, number, e.reason, surface)
+                    return self._retry(case, snap, number, e.reason, now, None)
+                if not e.final:
+                    return self._retry(case, snap, number, f"announcing it: {e.reason}", now, None)
+                self._tell_project(snap, csv.case_unannounced_text(case.external_id, case.url,
+                                                                   self.cs_channel, e.reason),
+                                   also=(case.requested_by,))
+            if case.external_id is None:
+                case.external_id, case.url = f"#{case.id} (Slack)", link
+        return self._sent(case, snap, number, announced, surface)
+
+    def _payload(self, case: Case, snap: ProjectSnapshot) -> CasePayload:
+        return CasePayload(project_id=snap.id, biller_id=snap.biller_id, addon=snap.addon,
+                           subject=case.subject, description=case.description,
+                           requested_by=case.requested_by, slack_permalink=case.slack_permalink)
+
+    def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int]) -> Optional[str]:
+        from bot.handlers.common import ensure_internal_channel
+
+        client = self.deps.client
+        text, blocks = csv.case_announcement(
+            snap, case_id=case.id, item_number=number, subject=case.subject, description=case.description,
+            requested_by=case.requested_by, key=case.idempotency_key, external_id=case.external_id,
+            url=case.url, permalink=case.slack_permalink)
+        try:
+            ensure_internal_channel(client, self.cs_channel)
+            r = client.chat_postMessage(channel=self.cs_channel, text=text, blocks=blocks, unfurl_links=False)
+        except NotAllowed as e:
+            raise AnnounceError(f"CS_CHANNEL {e.message}", final=True) from None
+        except SlackApiError as e:
+            err = e.response.get("error") if e.response is not None else "unknown"
+            raise AnnounceError(f"Slack refused the post in the Client Services channel (`{err}`)",
+                                final=err in FINAL_SLACK) from None
+        except Exception as e:  # noqa: BLE001 - network trouble: worth another attempt
+            raise AnnounceError(f"Slack did not answer ({type(e).__name__})", final=False) from None
+        try:
+            return client.chat_getPermalink(channel=self.cs_channel, message_ts=r["ts"])["permalink"]
+        except Exception:  # noqa: BLE001 - the link is a convenience; the case stands
+            log.warning("no permalink for the announcement of case %s", case.id)
+            return None
+
+    # ---- recording the attempt ------------------------------------------------------------
+    def _sent(self, case: Case, snap: ProjectSnapshot, number: Optional[int], announced: bool,
+              surface: str) -> Outcome:
+        with repo.transaction(self.deps.session_factory) as s:
+            p = repo.lock_project(s, case.project_id)
+            row = store.get_case(s, case.id)
+            row.status, row.sent_at, row.last_error, row.next_attempt_at = store.SENT, utcnow(), None, None
+            row.external_id, row.url = case.external_id, case.url
+            s.add(row)
+            repo.bump(s, p)
+            repo.audit(s, p.id, store.SYSTEM, "case_sent", surface, {
+                "case_id": case.id, "number": number, "external_id": case.external_id,
+                "attempts": row.attempts, "announced": announced})
+        self._refresh(case.project_id)
+        self._tell_user(snap, case.requested_by, csv.case_sent_text(
+            number, case.external_id, case.url, self.cs_channel, announced))
+        return Outcome(SENT, external_id=case.external_id, url=case.url)
+
+    def _retry(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str, now: datetime,
+               retry_after: Optional[float]) -> Outcome:
+        with repo.transaction(self.deps.session_factory) as s:
+            row = store.get_case(s, case.id)
+            row.last_error = reason[:500]
+            row.next_attempt_at = now + backoff(row.attempts, retry_after)
+            s.add(row)
+            attempts = row.attempts
+        log.warning("case %s attempt %d failed, retrying at %s: %s", case.id, attempts,
+                    row.next_attempt_at.isoformat(), reason)
+        if attempts == STILL_PENDING_AFTER:
+            self._tell_user(snap, case.requested_by, csv.case_still_pending_text(number, attempts, reason))
+        return Outcome(RETRY, reason=reason)
+
+    def _fail(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str,
+              surface: str) -> Outcome:
+        with repo.transaction(self.deps.session_factory) as s:
+            p = repo.lock_project(s, case.project_id)
+            row = store.get_case(s, case.id)
+            row.status, row.last_error, row.next_attempt_at = store.FAILED, reason[:500], None
+            s.add(row)
+            item = store.item_of(s, row)
+            if item is not None and item.status == "escalated":
+                item.status, item.resolved_by, item.resolved_at = "open", None, None
+                s.add(item)
+            repo.bump(s, p)
+            repo.audit(s, p.id, store.SYSTEM, "case_failed", surface,
+                       {"case_id": case.id, "number": number, "reason": reason[:500]})
+        log.error("case %s failed for good: %s", case.id, reason)
+        text = csv.case_failed_text(number, case.subject, reason)
+        self._refresh(case.project_id)
+        self._tell_project(snap, text)
+        self._dm(case.requested_by, text)  # a DM notifies; the channel post may go unseen
+        return Outcome(FAILED, reason=reason)
+
+    # ---- telling people ----------------------------------------------------------------------
+    def _refresh(self, project_id: int) -> None:
+        from bot.handlers.common import show_checklist
+
+        try:
+            show_checklist(self.deps, self.deps.service.snapshot(project_id))
+        except Exception as e:  # noqa: BLE001 - the row is right; the next change redraws the checklist
+            log.warning("checklist of project %s not refreshed: %s", project_id, e)
+
+    def _tell_user(self, snap: ProjectSnapshot, user_id: str, text: str) -> None:
+        """Only the requester: ephemeral in the (internal) project channel, else a DM."""
+        from bot.handlers.common import ensure_internal_channel
+
+        client = self.deps.client
+        try:
+            ensure_internal_channel(client, snap.channel_id)
+            client.chat_postEphemeral(channel=snap.channel_id, user=user_id, text=text)
+            return
+        except (DomainError, SlackApiError) as e:
+            log.info("ephemeral to %s in %s not possible (%s); sending a DM", user_id, snap.channel_id, e)
+        self._dm(user_id, text)
+
+    def _tell_project(self, snap: ProjectSnapshot, text: str, also: tuple[str, ...] = ()) -> None:
+        """The project channel, in the open; if it has become shared, the team by DM instead."""
+        from bot.handlers.common import ensure_internal_channel
+
+        client = self.deps.client
+        try:
+            ensure_internal_channel(client, snap.channel_id)
+            client.chat_postMessage(channel=snap.channel_id, text=text)
+            return
+        except (DomainError, SlackApiError) as e:
+            log.warning("could not post in project channel %s (%s); telling the team by DM", snap.channel_id, e)
+        for uid in dict.fromkeys((*snap.specialist_ids, snap.manager_id, *also)):
+            self._dm(uid, text)
+
+    def _dm(self, user_id: str, text: str) -> None:
+        client = self.deps.client
+        try:
+            dm = client.conversations_open(users=user_id)["channel"]["id"]
+            client.chat_postMessage(channel=dm, text=text)
+        except SlackApiError as e:
+            log.error("could not tell %s %r: %s", user_id, text[:80], e.response.get("error"))
