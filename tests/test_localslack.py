@@ -139,7 +139,9 @@ def client(slack: LocalSlack) -> WebClient:
 def refusal(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     with pytest.raises(SlackApiError) as info:
         call(*args, **kwargs)
-    return dict(info.value.response.data)  # type: ignore[arg-type]
+    data = info.value.response.data
+    assert isinstance(data, dict)
+    return data
 
 
 def build_bolt_app(api_url: str) -> App:
@@ -160,14 +162,19 @@ def build_bolt_app(api_url: str) -> App:
         if text == "modal":
             client.views_open(trigger_id=command["trigger_id"], view=modal(private_metadata=command["channel_id"]))
         elif text == "ephemeral":
-            respond(text="Pick one", blocks=[section("Pick one"), {"type": "actions", "elements": [button("OK", "eph_ok")]}])
+            respond(
+                text="Pick one", blocks=[section("Pick one"), {"type": "actions", "elements": [button("OK", "eph_ok")]}]
+            )
         elif text == "public":
             respond(text="Everyone sees this", response_type="in_channel")
         else:
             client.chat_postMessage(
                 channel=command["channel_id"],
                 text="Approval needed",
-                blocks=[section("Approval needed"), {"type": "actions", "elements": [button("Approve", "approve", "42")]}],
+                blocks=[
+                    section("Approval needed"),
+                    {"type": "actions", "elements": [button("Approve", "approve", "42")]},
+                ],
             )
 
     @app.action("approve")
@@ -215,7 +222,10 @@ def build_bolt_app(api_url: str) -> App:
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         client.views_publish(
             user_id=event["user"],
-            view={"type": "home", "blocks": [section("Welcome"), {"type": "actions", "elements": [button("Refresh", "home_refresh")]}]},
+            view={
+                "type": "home",
+                "blocks": [section("Welcome"), {"type": "actions", "elements": [button("Refresh", "home_refresh")]}],
+            },
         )
 
     @app.action("home_refresh")
@@ -323,14 +333,21 @@ def test_channel_refusals(slack: LocalSlack, client: WebClient) -> None:
     assert client.conversations_info(channel="CPUB")["channel"]["is_member"] is False
     slack.add_member("CPUB", "U0BOT")
     assert client.chat_postMessage(channel="CPUB", text="x")["ok"]
-    assert [e.code for e in slack.errors] == ["channel_not_found", "channel_not_found", "channel_not_found", "not_in_channel"]
+    assert [e.code for e in slack.errors] == [
+        "channel_not_found",
+        "channel_not_found",
+        "channel_not_found",
+        "not_in_channel",
+    ]
 
 
 def test_text_refusals(slack: LocalSlack, client: WebClient) -> None:
     assert refusal(client.chat_postMessage, channel="C1", text="x" * 40_001)["error"] == "msg_too_long"
     assert client.chat_postMessage(channel="C1", text="x" * 40_000)["ok"]
-    assert refusal(client.chat_postMessage, channel="C1", text="")["error"] == "no_text"
-    assert refusal(client.chat_update, channel="C1", ts=slack.messages("C1")[0]["ts"])["error"] == "no_text"
+    with pytest.warns(UserWarning):
+        assert refusal(client.chat_postMessage, channel="C1", text="")["error"] == "no_text"
+    with pytest.warns(UserWarning):  # slack_sdk warns about the missing text before sending
+        assert refusal(client.chat_update, channel="C1", ts=slack.messages("C1")[0]["ts"])["error"] == "no_text"
 
 
 def _actions(n: int, *, prefix: str = "a") -> dict[str, Any]:
@@ -346,10 +363,16 @@ BAD_BLOCKS: dict[str, tuple[list[dict[str, Any]], str]] = {
     "button value": ([{"type": "actions", "elements": [button("b", "a", "v" * 2001)]}], "/blocks/0/elements/0/value"),
     "action_id": ([{"type": "actions", "elements": [button("b", "a" * 256)]}], "/blocks/0/elements/0/action_id"),
     "block_id": ([section("x", block_id="b" * 256)], "/blocks/0/block_id"),
-    "duplicate action_id": ([{"type": "actions", "elements": [button("b", "same"), button("c", "same")]}], "/blocks/0/elements/1/action_id"),
+    "duplicate action_id": (
+        [{"type": "actions", "elements": [button("b", "same"), button("c", "same")]}],
+        "/blocks/0/elements/1/action_id",
+    ),
     "duplicate block_id": ([section("x", block_id="same"), section("y", block_id="same")], "/blocks/1/block_id"),
     "11 fields": ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}], "/blocks/0/fields"),
-    "11 context elements": ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}], "/blocks/0/elements"),
+    "11 context elements": (
+        [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}],
+        "/blocks/0/elements",
+    ),
     "26 actions": ([_actions(26)], "/blocks/0/elements"),
     "unknown type": ([{"type": "carousel"}], "/blocks/0/type"),
     "input in message": (
@@ -375,7 +398,12 @@ def test_invalid_blocks(slack: LocalSlack, client: WebClient, case: str) -> None
 
 def test_limits_are_inclusive(client: WebClient) -> None:
     blocks = [section("x" * 3000, block_id="s"), {"type": "header", "text": {"type": "plain_text", "text": "h" * 150}}]
-    blocks += [{"type": "actions", "elements": [button("b" * 75, "a" * 255, "v" * 2000)] + [button("c", f"x{i}") for i in range(24)]}]
+    blocks += [
+        {
+            "type": "actions",
+            "elements": [button("b" * 75, "a" * 255, "v" * 2000)] + [button("c", f"x{i}") for i in range(24)],
+        }
+    ]
     blocks += [{"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 10}]
     blocks += [section("y")] * 46
     assert len(blocks) == 50
@@ -430,7 +458,9 @@ def test_reactions(slack: LocalSlack, client: WebClient) -> None:
     client.reactions_add(channel="C1", timestamp=ts, name="thumbsup")
     assert refusal(client.reactions_add, channel="C1", timestamp=ts, name="thumbsup")["error"] == "already_reacted"
     got = client.reactions_get(channel="C1", timestamp=ts)
-    assert got["type"] == "message" and got["message"]["reactions"] == [{"name": "thumbsup", "users": ["U0BOT"], "count": 1}]
+    assert got["type"] == "message" and got["message"]["reactions"] == [
+        {"name": "thumbsup", "users": ["U0BOT"], "count": 1}
+    ]
     assert slack.reactions("C1", ts) == {"thumbsup": ["U0BOT"]}
     client.reactions_remove(channel="C1", timestamp=ts, name="thumbsup")
     assert refusal(client.reactions_remove, channel="C1", timestamp=ts, name="thumbsup")["error"] == "no_reaction"
@@ -460,9 +490,9 @@ def test_views_and_triggers(slack: LocalSlack, client: WebClient) -> None:
     assert limit["error"] == "push_limit_reached"
 
     home = client.views_publish(user_id="U2", view={"type": "home", "blocks": [section("home")]})["view"]
-    assert home["type"] == "home" and slack.home("U2")["id"] == home["id"]
+    assert home["type"] == "home" and (slack.home("U2") or {}).get("id") == home["id"]
     again = client.views_publish(user_id="U2", view={"type": "home", "blocks": [section("home 2")]})["view"]
-    assert again["id"] == home["id"] and slack.home("U2")["blocks"][0]["text"]["text"] == "home 2"
+    assert again["id"] == home["id"] and (slack.home("U2") or {})["blocks"][0]["text"]["text"] == "home 2"
 
 
 BAD_VIEWS: dict[str, tuple[dict[str, Any], str]] = {
@@ -472,7 +502,10 @@ BAD_VIEWS: dict[str, tuple[dict[str, Any], str]] = {
     "private_metadata": (modal(private_metadata="m" * 3001), "/view/private_metadata"),
     "callback_id": (modal(callback_id="c" * 256), "/view/callback_id"),
     "101 blocks": (modal(blocks=[section("x")] * 101), "/view/blocks"),
-    "duplicate block_id": (modal(blocks=[section("x", block_id="b"), section("y", block_id="b")]), "/view/blocks/1/block_id"),
+    "duplicate block_id": (
+        modal(blocks=[section("x", block_id="b"), section("y", block_id="b")]),
+        "/view/blocks/1/block_id",
+    ),
     "extra property": (dict(modal(), id="V123"), "/view"),
 }
 
@@ -539,11 +572,19 @@ def test_response_url_from_a_message(slack: LocalSlack, client: WebClient) -> No
     assert slack.messages("C1") == []
 
     eph_ts = client.chat_postEphemeral(channel="C1", user="U2", text="eph")["message_ts"]
-    eph_hook = _response_url(slack, source="message", channel_id="C1", user_id="U2", message_ts=eph_ts, is_ephemeral=True)
+    eph_hook = _response_url(
+        slack, source="message", channel_id="C1", user_id="U2", message_ts=eph_ts, is_ephemeral=True
+    )
     eph_hook.send(text="eph replaced", replace_original=True)
     assert [e["text"] for e in slack.ephemerals("C1", "U2")] == ["new ephemeral", "eph replaced"]
     eph_hook.send(delete_original=True)
     assert [e["text"] for e in slack.ephemerals("C1", "U2")] == ["new ephemeral"]
+
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    reply = client.chat_postMessage(channel="C1", text="reply", thread_ts=parent)["ts"]
+    threaded = _response_url(slack, source="message", channel_id="C1", user_id="U2", message_ts=reply, thread_ts=parent)
+    threaded.send(text="in the thread", response_type="in_channel")
+    assert [m["text"] for m in slack.thread("C1", parent)] == ["parent", "reply", "in the thread"]
 
 
 # --------------------------------------------------------------------------- driver + Bolt
@@ -567,7 +608,12 @@ def test_command_button_update(slack: LocalSlack, bot: App) -> None:
     assert updated["text"] == "Approved 42 by <@U2>" and updated["edited"]["user"] == "U0BOT"
     action_payload = slack.deliveries[-1].payload
     assert action_payload["type"] == "block_actions"
-    assert action_payload["container"] == {"type": "message", "message_ts": message["ts"], "channel_id": "C1", "is_ephemeral": False}
+    assert action_payload["container"] == {
+        "type": "message",
+        "message_ts": message["ts"],
+        "channel_id": "C1",
+        "is_ephemeral": False,
+    }
     assert action_payload["user"]["team_id"] == INTERNAL_TEAM_ID and action_payload["message"]["ts"] == message["ts"]
     assert action_payload["actions"][0]["value"] == "42"
     with pytest.raises(LocalSlackError):
@@ -634,33 +680,141 @@ def test_modal_submission(slack: LocalSlack, bot: App) -> None:
     assert not slack.errors and not slack.warnings
 
 
-def test_view_response_action_update_push_clear(slack: LocalSlack) -> None:
-    """Apply response_actions from a hand-written endpoint (no Bolt) to check the driver alone."""
+@pytest.fixture
+def stub(slack: LocalSlack) -> Iterator[list[dict[str, Any]]]:
+    """A hand-written bot endpoint (no Bolt) that answers from a queue: checks the driver alone.
+
+    Append a JSON answer per delivery; an empty queue answers 200 with an empty body.
+    """
     answers: list[dict[str, Any]] = []
 
     async def endpoint(request: Request) -> Response:
-        return Response(json.dumps(answers.pop(0)), media_type="application/json")
+        if answers:
+            return Response(json.dumps(answers.pop(0)), media_type="application/json")
+        return Response(b"")
 
     server = BackgroundServer(Starlette(routes=[Route("/", endpoint, methods=["POST"])]), name="stub")
     slack.bot_url = server.start() + "/"
     try:
-        view = slack.ws.open_modal("U1", modal())
-        answers.append({"response_action": "update", "view": modal("Updated")})
-        slack.submit_view("U1", view.id, {"amount": {"amount_input": "1"}, "plan": {"plan_select": "basic"}})
-        assert slack.views("U1")[0]["title"]["text"] == "Updated"
-        assert slack.views("U1")[0]["state"]["values"]["amount"]["amount_input"]["value"] == "1"  # kept
-        answers.append({"response_action": "push", "view": modal("Pushed")})
-        slack.submit_view("U1", view.id)
-        stack = slack.views("U1")
-        assert [v["title"]["text"] for v in stack] == ["Updated", "Pushed"]
-        answers.append({"response_action": "errors", "errors": {"nope": "x"}})
-        slack.submit_view("U1", stack[1]["id"], {"amount": {"amount_input": "2"}, "plan": {"plan_select": "pro"}})
-        assert [e.code for e in slack.errors] == ["invalid_response_action"]
-        answers.append({"response_action": "clear"})
-        slack.submit_view("U1", stack[1]["id"])
-        assert slack.views("U1") == []
+        yield answers
     finally:
         server.stop()
+
+
+def test_view_response_actions(slack: LocalSlack, stub: list[dict[str, Any]]) -> None:
+    view = slack.ws.open_modal("U1", modal())
+    stub.append({"response_action": "update", "view": modal("Updated")})
+    slack.submit_view("U1", view.id, {"amount": {"amount_input": "1"}, "plan": {"plan_select": "basic"}})
+    assert slack.views("U1")[0]["title"]["text"] == "Updated"
+    assert slack.views("U1")[0]["state"]["values"]["amount"]["amount_input"]["value"] == "1"  # kept
+    stub.append({"response_action": "push", "view": modal("Pushed")})
+    slack.submit_view("U1", view.id)
+    stack = slack.views("U1")
+    assert [v["title"]["text"] for v in stack] == ["Updated", "Pushed"]
+    with pytest.raises(LocalSlackError):
+        slack.submit_view("U1", view.id)  # not the modal in front any more
+    stub.append({"response_action": "errors", "errors": {"nope": "x"}})
+    slack.submit_view("U1", stack[1]["id"], {"amount": {"amount_input": "2"}, "plan": {"plan_select": "pro"}})
+    assert [e.code for e in slack.errors] == ["invalid_response_action"]
+    stub.append({"response_action": "errors", "errors": {"amount": "Too small"}})
+    slack.submit_view("U1", stack[1]["id"])
+    assert slack.view_errors(stack[1]["id"]) == {"amount": "Too small"}
+    stub.append({"response_action": "update", "view": modal("T" * 25)})
+    slack.submit_view("U1", stack[1]["id"])
+    assert [e.code for e in slack.errors][-1] == "invalid_response_action"
+    assert slack.views("U1")[1]["title"]["text"] == "Pushed"
+    assert slack.view_errors(stack[1]["id"]) == {}  # resubmitting cleared them
+    slack.submit_view("U1", stack[1]["id"])  # empty ack: only this view closes
+    assert [v["id"] for v in slack.views("U1")] == [view.id]
+    stub.append({"response_action": "push", "view": modal("Again")})
+    slack.submit_view("U1", view.id)
+    stub.append({"response_action": "clear"})
+    filled = {"amount": {"amount_input": "3"}, "plan": {"plan_select": "pro"}}
+    slack.submit_view("U1", slack.views("U1")[1]["id"], filled)
+    assert slack.views("U1") == []
+
+
+def test_close_view(slack: LocalSlack, stub: list[dict[str, Any]]) -> None:
+    quiet = slack.ws.open_modal("U1", modal())
+    assert slack.close_view("U1", quiet.id) is None and slack.deliveries == []
+    root = slack.ws.open_modal("U1", modal(notify_on_close=True))
+    top = slack.ws.push_modal("U1", modal("Top", notify_on_close=True, clear_on_close=True))
+    resp = slack.close_view("U1", top.id)
+    assert resp is not None and resp.status_code == 200
+    closed = slack.deliveries[-1].payload
+    assert closed["type"] == "view_closed" and closed["is_cleared"] is True and closed["view"]["id"] == top.id
+    assert slack.views("U1") == [] and root.open is False
+
+
+def test_select_clicks_and_state(slack: LocalSlack, client: WebClient, stub: list[dict[str, Any]]) -> None:
+    options = [{"text": {"type": "plain_text", "text": t}, "value": t.lower()} for t in ("Basic", "Pro")]
+    blocks = [
+        {
+            "type": "actions",
+            "block_id": "pick",
+            "elements": [
+                {"type": "static_select", "action_id": "plan", "options": options, "initial_option": options[0]},
+                {"type": "users_select", "action_id": "who"},
+                {"type": "overflow", "action_id": "more", "options": options},
+                button("Go", "go", "v1"),
+            ],
+        }
+    ]
+    ts = client.chat_postMessage(channel="C1", text="pick", blocks=blocks)["ts"]
+    slack.click("U2", "C1", ts, "plan", selected="pro")
+    payload = slack.deliveries[-1].payload
+    action = payload["actions"][0]
+    assert action["type"] == "static_select" and action["selected_option"]["value"] == "pro"
+    assert action["block_id"] == "pick" and action["action_ts"]
+    values = payload["state"]["values"]["pick"]
+    assert values["plan"]["selected_option"]["value"] == "pro"
+    assert values["who"] == {"type": "users_select", "selected_user": None}
+    slack.click("U2", "C1", ts, "who", selected="U1")
+    assert slack.deliveries[-1].payload["actions"][0]["selected_user"] == "U1"
+    slack.click("U2", "C1", ts, "more", selected="basic")
+    assert slack.deliveries[-1].payload["actions"][0]["selected_option"]["value"] == "basic"
+    slack.click("U2", "C1", ts, "go", value="override")
+    assert slack.deliveries[-1].payload["actions"][0]["value"] == "override"
+    with pytest.raises(LocalSlackError):
+        slack.click("U2", "C1", ts, "plan", selected="enterprise")  # not an option
+
+    view = slack.ws.open_modal("U1", modal(blocks=blocks))
+    slack.click("U1", action_id="plan", selected="pro", view_id=view.id)
+    sent = slack.deliveries[-1].payload
+    assert sent["container"] == {"type": "view", "view_id": view.id} and "channel" not in sent
+    assert sent["view"]["state"]["values"]["pick"]["plan"]["selected_option"]["value"] == "pro"
+    assert slack.views("U1")[0]["state"]["values"]["pick"]["plan"]["selected_option"]["value"] == "pro"
+    assert not slack.errors
+
+
+def test_message_events_when_subscribed(slack: LocalSlack, stub: list[dict[str, Any]]) -> None:
+    dm = slack.dm_channel("U1")
+    slack.post_as_user("U1", dm, "no subscription yet")
+    assert slack.deliveries == []
+    slack.subscriptions.add("message.im")
+    sent = slack.post_as_user("U1", dm, "ping")
+    event = slack.deliveries[-1].payload["event"]
+    assert event["type"] == "message" and event["channel_type"] == "im" and event["ts"] == sent["ts"]
+    assert event["text"] == "ping" and event["user"] == "U1" and event["team"] == INTERNAL_TEAM_ID
+    slack.subscriptions.add("message.channels")
+    slack.post_as_user("UX", "CEXT", "from the partner org")
+    envelope = slack.deliveries[-1].payload
+    assert envelope["is_ext_shared_channel"] is True
+    assert envelope["event"]["user_team"] == EXTERNAL_TEAM_ID and envelope["event"]["channel_type"] == "channel"
+
+
+def test_wait_for_times_out_with_context(slack: LocalSlack) -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="last API calls"):
+        slack.wait_for(lambda: slack.messages("C1")[0], timeout=0.2)
+    assert time.monotonic() - started < 2
+
+
+def test_restart(slack: LocalSlack) -> None:
+    slack.stop()
+    api_url = slack.start()
+    assert WebClient(token=TOKEN, base_url=api_url).auth_test()["ok"]
+    assert slack.messages("C1") == []  # state survives a restart; nothing was posted
 
 
 def test_mention_reaction_home(slack: LocalSlack, bot: App) -> None:
@@ -684,7 +838,7 @@ def test_mention_reaction_home(slack: LocalSlack, bot: App) -> None:
     slack.open_home("U1")
     home = slack.wait_for(lambda: slack.home("U1"))
     slack.click("U1", action_id="home_refresh", view_id=home["id"])
-    slack.wait_for(lambda: slack.home("U1")["blocks"][0]["text"]["text"] == "Refreshed")
+    slack.wait_for(lambda: (slack.home("U1") or {})["blocks"][0]["text"]["text"] == "Refreshed")
     payload = slack.deliveries[-1].payload
     assert payload["container"] == {"type": "view", "view_id": home["id"]} and "response_url" not in payload
     assert not slack.errors and not slack.warnings

@@ -44,11 +44,11 @@ from .webapi import WebAPI
 JSON = dict[str, Any]
 
 __all__ = [
-    "BackgroundServer",
     "DEFAULT_SUBSCRIPTIONS",
-    "Delivery",
     "EXTERNAL_TEAM_ID",
     "INTERNAL_TEAM_ID",
+    "BackgroundServer",
+    "Delivery",
     "LocalSlack",
     "LocalSlackError",
     "Problem",

@@ -21,7 +21,8 @@ import secrets
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, time as dtime
+from datetime import date
+from datetime import time as dtime
 from typing import Any
 
 JSON = dict[str, Any]
@@ -47,8 +48,17 @@ _BLOCK_KEYS: dict[str, frozenset[str]] = {
     "rich_text": frozenset({"type", "block_id", "elements"}),
     "video": frozenset(
         {
-            "type", "block_id", "alt_text", "author_name", "description", "provider_icon_url",
-            "provider_name", "title", "title_url", "thumbnail_url", "video_url",
+            "type",
+            "block_id",
+            "alt_text",
+            "author_name",
+            "description",
+            "provider_icon_url",
+            "provider_name",
+            "title",
+            "title_url",
+            "thumbnail_url",
+            "video_url",
         }
     ),
     "file": frozenset({"type", "block_id", "external_id", "source"}),
@@ -78,14 +88,28 @@ _ELEMENT_KEYS: dict[str, frozenset[str]] = {
     "radio_buttons": frozenset({"type", "action_id", "options", "initial_option", "confirm", "focus_on_load"}),
     "plain_text_input": frozenset(
         {
-            "type", "action_id", "initial_value", "multiline", "min_length", "max_length",
-            "dispatch_action_config", "focus_on_load", "placeholder",
+            "type",
+            "action_id",
+            "initial_value",
+            "multiline",
+            "min_length",
+            "max_length",
+            "dispatch_action_config",
+            "focus_on_load",
+            "placeholder",
         }
     ),
     "number_input": frozenset(
         {
-            "type", "action_id", "is_decimal_allowed", "initial_value", "min_value", "max_value",
-            "dispatch_action_config", "focus_on_load", "placeholder",
+            "type",
+            "action_id",
+            "is_decimal_allowed",
+            "initial_value",
+            "min_value",
+            "max_value",
+            "dispatch_action_config",
+            "focus_on_load",
+            "placeholder",
         }
     ),
     "email_text_input": frozenset(
@@ -104,21 +128,50 @@ _ELEMENT_KEYS: dict[str, frozenset[str]] = {
 
 _SELECTS = frozenset(
     {
-        "static_select", "external_select", "users_select", "conversations_select", "channels_select",
-        "multi_static_select", "multi_external_select", "multi_users_select",
-        "multi_conversations_select", "multi_channels_select",
+        "static_select",
+        "external_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "multi_static_select",
+        "multi_external_select",
+        "multi_users_select",
+        "multi_conversations_select",
+        "multi_channels_select",
     }
 )
 ACTIONS_ELEMENTS = _SELECTS | {
-    "button", "checkboxes", "datepicker", "datetimepicker", "overflow", "radio_buttons", "timepicker",
+    "button",
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "overflow",
+    "radio_buttons",
+    "timepicker",
     "workflow_button",
 }
 ACCESSORY_ELEMENTS = _SELECTS | {
-    "button", "checkboxes", "datepicker", "image", "overflow", "radio_buttons", "timepicker", "workflow_button",
+    "button",
+    "checkboxes",
+    "datepicker",
+    "image",
+    "overflow",
+    "radio_buttons",
+    "timepicker",
+    "workflow_button",
 }
 INPUT_ELEMENTS = _SELECTS | {
-    "checkboxes", "datepicker", "datetimepicker", "email_text_input", "file_input", "number_input",
-    "plain_text_input", "radio_buttons", "rich_text_input", "timepicker", "url_text_input",
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "email_text_input",
+    "file_input",
+    "number_input",
+    "plain_text_input",
+    "radio_buttons",
+    "rich_text_input",
+    "timepicker",
+    "url_text_input",
 }
 # Elements that never carry an action_id (and are not interactive).
 _NON_INTERACTIVE = frozenset({"image"})
@@ -126,8 +179,16 @@ _NON_INTERACTIVE = frozenset({"image"})
 _VIEW_KEYS = {
     "modal": frozenset(
         {
-            "type", "title", "blocks", "close", "submit", "private_metadata", "callback_id",
-            "clear_on_close", "notify_on_close", "external_id",
+            "type",
+            "title",
+            "blocks",
+            "close",
+            "submit",
+            "private_metadata",
+            "callback_id",
+            "clear_on_close",
+            "notify_on_close",
+            "external_id",
         }
     ),
     "home": frozenset({"type", "blocks", "private_metadata", "callback_id", "external_id"}),
@@ -396,7 +457,8 @@ def validate_view(view: Any) -> list[str]:
         c.text(view.get("title"), "/view/title", limit=24, plain_only=True)
         c.text(view.get("submit"), "/view/submit", limit=24, plain_only=True, required=False)
         c.text(view.get("close"), "/view/close", limit=24, plain_only=True, required=False)
-        blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+        raw_blocks = view.get("blocks")
+        blocks: list[Any] = raw_blocks if isinstance(raw_blocks, list) else []
         if "submit" not in view and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
             c.error("/view", "must provide a submit button when the view has input blocks")
     return c.errors
@@ -566,13 +628,20 @@ def initial_state(el: JSON) -> JSON:
     if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
         return {"type": kind, "selected_options": copy.deepcopy(el.get("initial_options") or [])}
     initial_key = {
-        "plain_text_input": "initial_value", "email_text_input": "initial_value",
-        "url_text_input": "initial_value", "number_input": "initial_value",
-        "rich_text_input": "initial_value", "users_select": "initial_user",
-        "multi_users_select": "initial_users", "conversations_select": "initial_conversation",
-        "multi_conversations_select": "initial_conversations", "channels_select": "initial_channel",
-        "multi_channels_select": "initial_channels", "datepicker": "initial_date",
-        "timepicker": "initial_time", "datetimepicker": "initial_date_time",
+        "plain_text_input": "initial_value",
+        "email_text_input": "initial_value",
+        "url_text_input": "initial_value",
+        "number_input": "initial_value",
+        "rich_text_input": "initial_value",
+        "users_select": "initial_user",
+        "multi_users_select": "initial_users",
+        "conversations_select": "initial_conversation",
+        "multi_conversations_select": "initial_conversations",
+        "channels_select": "initial_channel",
+        "multi_channels_select": "initial_channels",
+        "datepicker": "initial_date",
+        "timepicker": "initial_time",
+        "datetimepicker": "initial_date_time",
     }.get(str(kind))
     if initial_key is None:
         return {"type": kind}

@@ -12,6 +12,7 @@ bot answered, and so does the driver.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -69,12 +70,21 @@ class Driver:
         self.verification_token = verification_token
         self.subscriptions = set(subscriptions)
         self.ack_deadline = ack_deadline
+        self.delivery_timeout = delivery_timeout
         self._verifier = SignatureVerifier(signing_secret)
-        self._http = httpx.Client(timeout=delivery_timeout)
-        self._event_seq = 0
+        self._client: httpx.Client | None = None
+        self._event_ids = itertools.count(1)
+
+    @property
+    def _http(self) -> httpx.Client:
+        # Created on first use (and again after close()): one pooled client for deliveries.
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.Client(timeout=self.delivery_timeout)
+        return self._client
 
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
 
     # ------------------------------------------------------------------ signing & transport
 
@@ -95,8 +105,13 @@ class Driver:
         start = time.perf_counter()
         resp = self._http.post(url, content=body.encode() if isinstance(body, str) else body, headers=sent)
         self.ws.record_delivery(
-            Delivery("raw", {"body": body if isinstance(body, str) else body.decode()}, resp.status_code,
-                     time.perf_counter() - start, resp.text)
+            Delivery(
+                "raw",
+                {"body": body if isinstance(body, str) else body.decode()},
+                resp.status_code,
+                time.perf_counter() - start,
+                resp.text,
+            )
         )
         return resp
 
@@ -422,6 +437,7 @@ class Driver:
                 except ValueError as exc:
                     raise LocalSlackError(str(exc)) from None
         self.ws.set_view_state(view.id, entered)
+        self.ws.set_view_errors(view.id, {})  # a new submission clears the errors shown before
         view = self.ws.view(view.id)
         problems = _client_side_errors(view)
         if problems:
@@ -530,7 +546,7 @@ class Driver:
         """Deliver one Events API event wrapped in its ``event_callback`` envelope."""
         body_event = dict(event)
         body_event.setdefault("event_ts", self.ws.next_ts())
-        self._event_seq += 1
+        seq = next(self._event_ids)
         channel = self.ws.find_channel(str(body_event.get("channel") or body_event.get("item", {}).get("channel", "")))
         team = self.ws.internal_team.id
         envelope = {
@@ -541,7 +557,7 @@ class Driver:
             "api_app_id": self.ws.app_id,
             "event": body_event,
             "type": "event_callback",
-            "event_id": f"Ev{self._event_seq:08d}LOCAL",
+            "event_id": f"Ev{seq:08d}LOCAL",
             "event_time": int(self.ws.now()),
             "authorizations": [
                 {
@@ -553,7 +569,7 @@ class Driver:
                 }
             ],
             "is_ext_shared_channel": bool(channel and channel.is_ext_shared),
-            "event_context": f"4-local-{self._event_seq}",
+            "event_context": f"4-local-{seq}",
         }
         kind = f"event_callback:{body_event.get('type')}"
         return self._deliver(kind, json.dumps(envelope), "application/json", envelope)[0]
@@ -599,8 +615,12 @@ class Driver:
         return stored.to_slack(), channel, user
 
     def _deliver_message_event(self, message: JSON, channel: Channel, user: User) -> httpx.Response | None:
-        subscription = {"channel": "message.channels", "group": "message.groups", "im": "message.im",
-                        "mpim": "message.mpim"}[channel.channel_type]
+        subscription = {
+            "channel": "message.channels",
+            "group": "message.groups",
+            "im": "message.im",
+            "mpim": "message.mpim",
+        }[channel.channel_type]
         if subscription in self.subscriptions and self._bot_sees(channel):
             return self.event(self._message_event(message, channel, user))
         return None
@@ -613,9 +633,7 @@ class Driver:
         self._deliver_message_event(message, channel, user)
         return message
 
-    def mention(
-        self, user_id: str, channel_id: str, text: str, thread_ts: str | None = None
-    ) -> httpx.Response | None:
+    def mention(self, user_id: str, channel_id: str, text: str, thread_ts: str | None = None) -> httpx.Response | None:
         """A person posts a message mentioning the bot (``<@BOT>`` is prepended if
         absent) and Slack delivers ``app_mention``. None when Slack would not deliver it
         (the bot is not in the channel, or app_mention is not subscribed)."""

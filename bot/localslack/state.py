@@ -362,7 +362,9 @@ class View:
             "callback_id": d.get("callback_id", ""),
             "state": {"values": self.full_state() if full_state else copy.deepcopy(self.state_values)},
             "hash": self.hash,
-            "title": copy.deepcopy(d.get("title")) if self.type == "modal" else {"type": "plain_text", "text": "View Title"},
+            "title": copy.deepcopy(d.get("title"))
+            if self.type == "modal"
+            else {"type": "plain_text", "text": "View Title"},
             "clear_on_close": bool(d.get("clear_on_close", False)),
             "notify_on_close": bool(d.get("notify_on_close", False)),
             "close": copy.deepcopy(d.get("close")),
@@ -954,7 +956,9 @@ class Workspace:
 
     def issue_trigger(self, user_id: str) -> str:
         with self._lock:
-            trigger_id = f"{int(self.now())}{next(self._ids):04d}.{secrets.randbelow(10**12):012d}.{secrets.token_hex(16)}"
+            trigger_id = (
+                f"{int(self.now())}{next(self._ids):04d}.{secrets.randbelow(10**12):012d}.{secrets.token_hex(16)}"
+            )
             self._triggers[trigger_id] = Trigger(trigger_id, user_id, self.now())
             return trigger_id
 
@@ -1056,15 +1060,17 @@ class Workspace:
     ) -> View:
         """Replace a view's content; what people entered survives where block_id/action_id do."""
         with self._lock:
+            found: View | None
             if view_id:
-                view = self.view(view_id)
+                found = self.view(view_id)
             else:
-                view = next(
+                found = next(
                     (v for v in self._views.values() if v.open and v.definition.get("external_id") == external_id),
                     None,
                 )
-                if view is None:
-                    raise SlackError("not_found")
+            if found is None:
+                raise SlackError("not_found")
+            view = found
             if hash is not None and hash != view.hash:
                 raise SlackError("hash_conflict")
             if definition.get("type") != view.type:
@@ -1074,7 +1080,9 @@ class Workspace:
             view.definition = fresh.definition
             view.hash = fresh.hash
             view.errors = {}
-            present = {(str(b.get("block_id")), str(e.get("action_id"))) for b, e in blockkit.iter_elements(view.blocks)}
+            present = {
+                (str(b.get("block_id")), str(e.get("action_id"))) for b, e in blockkit.iter_elements(view.blocks)
+            }
             view.state_values = {
                 bid: kept
                 for bid, actions in view.state_values.items()

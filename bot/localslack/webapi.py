@@ -10,6 +10,7 @@ no fallback ``text`` in ``Workspace.warnings`` (Slack accepts it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import email.parser
 import email.policy
@@ -36,6 +37,14 @@ _EMOJI_NAME = re.compile(r"^[a-z0-9_+'\-]+(::skin-tone-[2-6])?$")
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 # response_url refusals that mean "this URL can no longer be used".
 _DEAD_URL = {"invalid_url", "expired_url", "used_url"}
+
+
+class _BadBody(ValueError):
+    """A request body Slack cannot read; ``code`` is Slack's error for it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass
@@ -69,10 +78,8 @@ def _decoded_for_record(args: Mapping[str, Any]) -> JSON:
     out = dict(args)
     for name in _JSON_ARGS:
         if isinstance(out.get(name), str):
-            try:
+            with contextlib.suppress(ValueError):  # keep what was sent if it is not JSON
                 out[name] = json.loads(out[name])
-            except ValueError:
-                pass
     return out
 
 
@@ -209,7 +216,8 @@ class WebAPI:
                     mark_edited=False,
                 )
             return
-        thread_ts = payload.get("thread_ts") or None
+        # A new message answering a message in a thread stays in that thread unless told otherwise.
+        thread_ts = payload.get("thread_ts") or ru.thread_ts or None
         if payload.get("response_type") == "in_channel":
             self.ws.post_message(
                 ru.channel_id,
@@ -231,10 +239,9 @@ class WebAPI:
             method = request.path_params["method"]
             try:
                 args = await _parse_args(request)
-            except ValueError as exc:
+            except _BadBody as exc:
                 self.ws.record_call(method, {})
-                body = self._refuse(method, SlackError("invalid_form_data" if "form" in str(exc) else "invalid_json"), {})
-                return JSONResponse(body)
+                return JSONResponse(self._refuse(method, SlackError(exc.code), {}))
             token = _bearer(request) or (args.pop("token", None) if request.method == "POST" else None)
             args.pop("token", None)
             status, body, headers = self.call(method, args, token)
@@ -243,7 +250,7 @@ class WebAPI:
         async def response_url(request: Request) -> Response:
             try:
                 payload = await _parse_args(request)
-            except ValueError:
+            except _BadBody:
                 return PlainTextResponse("invalid_payload", status_code=400)
             status, body = self.respond(request.path_params["token"], payload)
             return JSONResponse(body, status_code=status)
@@ -331,6 +338,7 @@ class WebAPI:
         if problems:
             # Slack answers invalid view payloads with invalid_arguments, not invalid_blocks.
             raise SlackError("invalid_arguments", problems)
+        assert isinstance(view, dict)
         return view
 
     def _message_in(self, args: Mapping[str, Any], ts_name: str) -> tuple[Channel, str]:
@@ -518,9 +526,7 @@ class WebAPI:
         if not view_id and not external_id:
             raise SlackError("invalid_arguments", ["[ERROR] Must provide either `view_id` or `external_id`"])
         view = self._view_arg(args, kinds=("modal", "home"))
-        updated = self.ws.update_view(
-            view, view_id=view_id, external_id=external_id, hash=args.get("hash") or None
-        )
+        updated = self.ws.update_view(view, view_id=view_id, external_id=external_id, hash=args.get("hash") or None)
         return {"view": updated.to_slack()}
 
     def views_publish(self, args: JSON) -> JSON:
@@ -577,16 +583,19 @@ async def _parse_args(request: Request) -> JSON:
     if not raw:
         return args
     if ctype.startswith("application/json"):
-        body = json.loads(raw.decode("utf-8"))
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            raise _BadBody("invalid_json") from None
         if not isinstance(body, dict):
-            raise ValueError("json body is not an object")
+            raise _BadBody("invalid_json")
         args.update(body)
     elif ctype.startswith("multipart/form-data"):
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + raw
         )
         if not message.is_multipart():
-            raise ValueError("bad multipart form")
+            raise _BadBody("invalid_form_data")
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True)
@@ -596,5 +605,5 @@ async def _parse_args(request: Request) -> JSON:
         try:
             args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
         except UnicodeDecodeError:
-            raise ValueError("bad form encoding") from None
+            raise _BadBody("invalid_form_data") from None
     return copy.deepcopy(args)
