@@ -1,0 +1,135 @@
+"""Anomaly checks on a project's daily payment summaries.
+
+Each check is a module with an `ID`, its thresholds as named module-level
+constants collected in a `DEFAULTS` dict (short names), a `HISTORY_DAYS`
+(days of context it looks at, the judged day included) and a pure function
+`check(ctx) -> Finding | None`. This package registers them:
+
+    CHECKS    id -> function, in the order below (also the order of findings)
+    DEFAULTS  "check_id.name" -> default threshold; ctx.thresholds overrides
+
+Checks (see each module's docstring for the exact rule):
+
+    source_unavailable  the judged day's source could not be read (operational)
+    no_payments         a run of zero days on the add-on that a Poisson model finds improbable
+    above_projection    far above the sales projection (weekday-adjusted)
+    below_projection    far below the projection on two consecutive days (soft)
+    failure_rate        declined/failed share high: strong same day, or moderate on two days (soft)
+    drop_vs_baseline    far below the add-on's own weekday-adjusted median, two days (soft),
+                        only once the project has a baseline
+    duplicate_payments  more likely duplicates than the usual share explains
+    outsized_payment    a single payment far above the typical one
+    returns             more ACH returns than the usual share explains
+
+Nothing judges a day whose source could not be read, or a day before go-live,
+except source_unavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Optional
+
+from . import (
+    above_projection,
+    below_projection,
+    drop_vs_baseline,
+    duplicate_payments,
+    failure_rate,
+    no_payments,
+    outsized_payment,
+    returns,
+    source_unavailable,
+)
+from .base import SEVERITIES, CheckContext, CheckFn, Finding
+
+__all__ = [
+    "CHECKS",
+    "DEFAULTS",
+    "SEVERITIES",
+    "SOFT_CHECKS",
+    "SUPERSEDES",
+    "CheckContext",
+    "CheckFn",
+    "Finding",
+    "history_days_needed",
+    "run_checks",
+    "unknown_thresholds",
+]
+
+log = logging.getLogger("addon_bot.checks")
+
+_MODULES: tuple[ModuleType, ...] = (
+    source_unavailable,
+    no_payments,
+    above_projection,
+    below_projection,
+    failure_rate,
+    drop_vs_baseline,
+    duplicate_payments,
+    outsized_payment,
+    returns,
+)
+
+CHECKS: dict[str, CheckFn] = {m.ID: m.check for m in _MODULES}
+DEFAULTS: dict[str, float] = {f"{m.ID}.{name}": float(v) for m in _MODULES for name, v in m.DEFAULTS.items()}
+
+# Soft checks need their condition on the judged day and the day before (a run
+# of at least two consecutive readable days, whose evidence they pool over up to
+# a week); failure_rate only on its moderate-evidence path, strong evidence
+# fires the same day.
+SOFT_CHECKS: frozenset[str] = frozenset({"below_projection", "drop_vs_baseline", "failure_rate"})
+
+# When the key fires, the listed findings of the same day say the same thing
+# less precisely and are dropped ("no payments" beats "fewer payments"). The
+# dropping is not transitive: each entry is applied to the findings as run.
+SUPERSEDES: dict[str, tuple[str, ...]] = {
+    "no_payments": ("below_projection", "drop_vs_baseline"),
+    "drop_vs_baseline": ("below_projection",),  # a drop from its own normal is the sharper finding
+}
+
+
+def history_days_needed() -> int:
+    """Days of summaries (the judged day included) the checks want in ctx.days."""
+    return max(m.HISTORY_DAYS for m in _MODULES)
+
+
+def unknown_thresholds(thresholds: Mapping[str, object]) -> list[str]:
+    """Keys of a thresholds mapping that no check reads (for settings validation)."""
+    return sorted(k for k in thresholds if k not in DEFAULTS)
+
+
+def run_checks(
+    ctx: CheckContext, only: Optional[Iterable[str]] = None, *, strict: bool = False
+) -> list[Finding]:
+    """Run the checks (all, or the ids in `only`) on ctx, in CHECKS order.
+
+    A check that raises is logged and skipped so it cannot silence the others;
+    with strict=True (tests, evaluation) the exception propagates instead.
+    Unknown ids in `only` raise ValueError.
+    """
+    ids = list(CHECKS)
+    if only is not None:
+        wanted = set(only)
+        bad = sorted(wanted - set(CHECKS))
+        if bad:
+            raise ValueError(f"unknown check(s) {', '.join(bad)}; known: {', '.join(CHECKS)}")
+        ids = [i for i in ids if i in wanted]
+    if not ctx.days:
+        return []
+    findings: list[Finding] = []
+    for cid in ids:
+        try:
+            f = CHECKS[cid](ctx)
+        except Exception:
+            if strict:
+                raise
+            log.exception("check %s failed on %s", cid, ctx.days[-1].local_date)
+            continue
+        if f is not None:
+            findings.append(f)
+    fired = {f.check for f in findings}
+    dropped = {d for k, ds in SUPERSEDES.items() if k in fired for d in ds}
+    return [f for f in findings if f.check not in dropped]

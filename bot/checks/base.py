@@ -1,0 +1,318 @@
+"""What every check shares: the context, the finding, thresholds, and history helpers.
+
+The check modules import from here (never from the package), so the package's
+`__init__` can import them all to build its registry without import cycles.
+
+Conventions every check follows:
+
+- a day is *usable* when its source was read (`source_ok`); an unusable day is
+  never treated as zero payments: a check returns None when the judged day is
+  unusable and leaves unusable days out of any history;
+- the add-on channel has no payments before go-live by construction, so only
+  days on or after `golive` count as the add-on's history (days before it may
+  still inform the weekly rhythm through the all-channel totals);
+- "payments" in volume checks are the add-on channel's attempts (every payment
+  record created that day, whatever its status).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Optional
+
+from bot import fmt
+from bot.summary import DaySummary
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may look at; checks are pure functions of it."""
+
+    days: list[DaySummary]  # oldest first; the last one is the day being judged
+    projected_per_day: float  # add-on payments a day from the sales projection (> 0)
+    golive: date
+    thresholds: Mapping[str, float] = field(default_factory=dict)  # "check_id.name" -> value
+
+    @property
+    def today(self) -> Optional[DaySummary]:
+        """The judged day (None for an empty context)."""
+        return self.days[-1] if self.days else None
+
+    def day(self, d: date) -> Optional[DaySummary]:
+        """The summary of local date d in the context, if present."""
+        for s in reversed(self.days):
+            if s.local_date == d:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # the check id
+    severity: str  # "critical" | "warning" | "info"
+    message: str  # one plain-English line for the manager
+    evidence: dict  # the numbers behind it (JSON-serializable)
+
+
+CheckFn = Callable[[CheckContext], Optional[Finding]]
+
+
+def params(ctx: CheckContext, check_id: str, defaults: Mapping[str, float]) -> dict[str, float]:
+    """The check's thresholds by short name: the module defaults, overridden by ctx.thresholds."""
+    out = dict(defaults)
+    for name in defaults:
+        v = ctx.thresholds.get(f"{check_id}.{name}")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out[name] = float(v)
+    return out
+
+
+# ---- days -----------------------------------------------------------------------
+def usable(s: DaySummary) -> bool:
+    return bool(s.source_ok)
+
+
+def live(ctx: CheckContext, s: DaySummary) -> bool:
+    """Usable and on/after go-live: a day that tells something about the add-on."""
+    return usable(s) and s.local_date >= ctx.golive
+
+
+def judged(ctx: CheckContext) -> Optional[DaySummary]:
+    """The judged day when the add-on checks may judge it (usable, on/after go-live)."""
+    s = ctx.today
+    return s if s is not None and live(ctx, s) else None
+
+
+def run_back(
+    ctx: CheckContext, s: DaySummary, cond: Callable[[DaySummary], bool], max_days: int
+) -> list[DaySummary]:
+    """The longest run of consecutive calendar days ending on s, all live and meeting cond.
+
+    Oldest first, at most max_days long; empty when s itself fails. Soft checks
+    fire on runs of two or more days and pool the run's evidence.
+    """
+    run: list[DaySummary] = []
+    d = s.local_date
+    while len(run) < max_days:
+        x = ctx.day(d)
+        if x is None or not live(ctx, x) or not cond(x):
+            break
+        run.append(x)
+        d -= timedelta(days=1)
+    run.reverse()
+    return run
+
+
+def history(ctx: CheckContext, before: date, max_days: Optional[int] = None) -> list[DaySummary]:
+    """Live days strictly before `before` (oldest first), at most the last `max_days` calendar days."""
+    lo = before - timedelta(days=max_days) if max_days is not None else date.min
+    return [s for s in ctx.days if live(ctx, s) and lo <= s.local_date < before]
+
+
+def on_channel(s: DaySummary) -> str:
+    """' on ivr' for an add-on with its own channel; '' when the add-on is every channel."""
+    return f" on {s.addon_channel}" if s.addon_channel else ""
+
+
+def plural(n: int, word: str) -> str:
+    """'1 payment', '1,204 payments'."""
+    return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
+
+
+# ---- weekly rhythm ------------------------------------------------------------------
+# Without history the weekday factor is unknown; checks that need a conservative
+# expectation use this band (typical billers: weekends ~0.55-0.75 of the weekly
+# mean, weekdays up to ~1.2).
+PRIOR_LOW = 0.55
+PRIOR_HIGH = 1.25
+TOTAL_PSEUDO = 50.0  # pseudo-payments per weekday pulling the all-channel rhythm towards flat
+ADDON_PSEUDO = 30.0  # pseudo-payments per weekday pulling the add-on rhythm towards the all-channel one
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """Weekday factors (mean 1 over the week) with a confidence per weekday.
+
+    factor[w] is the add-on's expected share of a weekly-average day on weekday
+    w (Monday = 0). confidence[w] in [0, 1) grows with the weeks of history seen
+    for w; `band` widens an uncertain factor towards the prior band.
+    """
+
+    factor: tuple[float, ...] = (1.0,) * 7
+    confidence: tuple[float, ...] = (0.0,) * 7
+
+    def mid(self, d: date) -> float:
+        return self.factor[d.weekday()]
+
+    def low(self, d: date) -> float:
+        w = d.weekday()
+        c = self.confidence[w]
+        return c * self.factor[w] + (1 - c) * min(PRIOR_LOW, self.factor[w])
+
+    def high(self, d: date) -> float:
+        w = d.weekday()
+        c = self.confidence[w]
+        return c * self.factor[w] + (1 - c) * max(PRIOR_HIGH, self.factor[w])
+
+
+def _weekday_factors(
+    series: Sequence[tuple[date, float]], prior: Sequence[float], pseudo: float
+) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Weekday factors of a count series, shrunk towards `prior` by `pseudo` counts a weekday.
+
+    level = sum(counts) / sum(prior factors of the days) is the weekly-mean level
+    under the prior rhythm; a weekday's factor is (its counts + pseudo*prior) /
+    (its days*level + pseudo), so sparse data stay near the prior. The result is
+    renormalised to mean 1.
+    """
+    n = [0] * 7
+    s = [0.0] * 7
+    for d, c in series:
+        w = d.weekday()
+        n[w] += 1
+        s[w] += c
+    denom = sum(prior[d.weekday()] for d, _ in series)
+    level = sum(s) / denom if denom > 0 else 0.0
+    if level <= 0:
+        return tuple(prior), tuple(n)
+    f = [(s[w] + pseudo * prior[w]) / (n[w] * level + pseudo) for w in range(7)]
+    mean = sum(f) / 7
+    return tuple(x / mean for x in f), tuple(n)
+
+
+def rhythm(ctx: CheckContext, before: date) -> Rhythm:
+    """The add-on's weekly rhythm from the context's usable days before `before`.
+
+    The all-channel totals (busier, and present before go-live too) give a
+    first estimate; the add-on's own counts refine it in proportion to their
+    volume. Weekdays never seen keep factor 1 with zero confidence.
+    """
+    prior = (1.0,) * 7
+    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days if usable(s) and s.local_date < before]
+    g, n_total = _weekday_factors(total, prior, TOTAL_PSEUDO)
+    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before)]
+    f, n_addon = _weekday_factors(addon, g, ADDON_PSEUDO)
+    weeks = [max(a, b) for a, b in zip(n_total, n_addon)]
+    # 1 week seen: half confident, 3 weeks: 3/4, ...
+    conf = tuple(k / (k + 1.0) for k in weeks)
+    return Rhythm(f, conf)
+
+
+# ---- statistics -----------------------------------------------------------------------
+def _log_poisson(k: int, lam: float) -> float:
+    return k * math.log(lam) - lam - math.lgamma(k + 1)
+
+
+def poisson_sf(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam)."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+    if k <= lam:
+        return max(0.0, 1.0 - poisson_cdf(k - 1, lam))
+    # Terms decrease from k upwards (k > lam): sum until negligible.
+    total, i = 0.0, k
+    term = math.exp(_log_poisson(k, lam))
+    while term > 0 and (term > total * 1e-15):
+        total += term
+        i += 1
+        term *= lam / i
+    return min(1.0, total)
+
+
+def poisson_cdf(k: int, lam: float) -> float:
+    """P(X <= k) for X ~ Poisson(lam)."""
+    if k < 0:
+        return 0.0
+    if lam <= 0:
+        return 1.0
+    if k >= lam:
+        return max(0.0, 1.0 - poisson_sf(k + 1, lam))
+    # Terms decrease from k downwards (k < lam).
+    total, i = 0.0, k
+    term = math.exp(_log_poisson(k, lam))
+    while i >= 0 and term > 0 and term > total * 1e-15:
+        total += term
+        term *= i / lam
+        i -= 1
+    return min(1.0, total)
+
+
+def binom_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    if k <= n * p:
+        return 1.0 - _binom_cdf_low(k - 1, n, p)
+    logt = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p)
+    term, total, i = math.exp(logt), 0.0, k
+    while i <= n and term > 0 and term > total * 1e-15:
+        total += term
+        term *= (n - i) / (i + 1) * p / (1 - p)
+        i += 1
+    return min(1.0, total)
+
+
+def _binom_cdf_low(k: int, n: int, p: float) -> float:
+    """P(X <= k) for k < n*p: terms decrease from k downwards."""
+    if k < 0:
+        return 0.0
+    logt = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p)
+    term, total, i = math.exp(logt), 0.0, k
+    while i >= 0 and term > 0 and term > total * 1e-15:
+        total += term
+        term *= i / (n - i + 1) * (1 - p) / p
+        i -= 1
+    return min(1.0, total)
+
+
+def median(xs: Iterable[float]) -> Optional[float]:
+    v = sorted(xs)
+    if not v:
+        return None
+    m = len(v) // 2
+    return float(v[m]) if len(v) % 2 else (v[m - 1] + v[m]) / 2.0
+
+
+def mad(xs: Sequence[float], center: float) -> float:
+    """Median absolute deviation around `center`."""
+    m = median(abs(x - center) for x in xs)
+    return 0.0 if m is None else m
+
+
+# ---- evidence and wording --------------------------------------------------------------
+def num(x: float, digits: int = 3) -> float:
+    """A finite float for evidence (JSON has no NaN/inf)."""
+    x = float(x)
+    if not math.isfinite(x):
+        return 0.0
+    return round(x, digits)
+
+
+def pval(p: float) -> float:
+    """A probability for evidence, readable at any magnitude."""
+    return float(f"{max(0.0, min(1.0, p)):.3g}")
+
+
+def about(x: float) -> str:
+    """An expected count as a person would say it: 14, 2.5, 0.3."""
+    if x >= 10:
+        return fmt.count(round(x))
+    return f"{x:.1f}".rstrip("0").rstrip(".") if x >= 0.05 else "0"
+
+
+def span(first: date, last: date) -> str:
+    """'on 2026-11-20' or 'from 2026-11-18 to 2026-11-20'."""
+    if first == last:
+        return f"on {fmt.day(last)}"
+    return f"from {fmt.day(first)} to {fmt.day(last)}"
