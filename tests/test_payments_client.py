@@ -48,7 +48,7 @@ def _clean(sim: Simulator) -> Iterator[None]:
     sim.clear_faults()
 
 
-class Sleeps(list):
+class Sleeps(list[float]):
     """A fake sleep that records the seconds it was asked to wait."""
 
     def __call__(self, seconds: float) -> None:
@@ -267,7 +267,9 @@ def test_streaming_fetches_a_page_only_when_needed() -> None:
 
 
 def test_timeouts_and_408_are_retried() -> None:
-    script: list[Any] = [httpx.ReadTimeout("slow"), httpx.Response(408), httpx.ConnectError("reset"), page([{"id": "x"}])]
+    script: list[httpx.Response | Exception] = [
+        httpx.ReadTimeout("slow"), httpx.Response(408), httpx.ConnectError("reset"), page([{"id": "x"}]),
+    ]
 
     def handler(r: httpx.Request) -> httpx.Response:
         step = script.pop(0)
@@ -308,7 +310,7 @@ def test_other_4xx_is_final_plain_error() -> None:
 
 
 def test_retry_after_http_date_and_missing() -> None:
-    script = [
+    script: list[httpx.Response] = [
         httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),  # in the past: 0
         httpx.Response(429),  # no header: exponential backoff
         page([]),

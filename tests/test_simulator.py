@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections import Counter
@@ -39,13 +40,26 @@ def test_same_query_same_payments_and_seed_matters() -> None:
     assert [p["id"] for p in a] != [p["id"] for p in c]
 
 
-def test_page_size_and_window_splits_do_not_change_the_data() -> None:
-    sim = make(1, per_day=800)
-    s, e = day_window(WED, NY)
+@pytest.mark.parametrize(
+    "per_day, tz",
+    [(100, NY), (800, NY), (3_000, "Asia/Kathmandu"), (50_000, NY), (300, "Asia/Kolkata")],
+)  # hour, half-hour, 5-minute and 15-second slots; zones offset by :45 and :30
+def test_page_size_and_window_splits_do_not_change_the_data(per_day: int, tz: str) -> None:
+    sim = make(1, per_day=per_day, tz=tz, addon_channel="ivr", overrides={WED: {"duplicates": 3}})
+    s, e = day_window(WED, tz)
+    if per_day > 10_000:  # a busy biller: two daytime hours are plenty
+        s, e = s + timedelta(hours=10), s + timedelta(hours=12)
     whole = list(sim.iter_payments("b", s, e, page_size=500))
+    assert whole
     assert list(sim.iter_payments("b", s, e, page_size=7)) == whole
-    mid = s + timedelta(hours=13, minutes=7, seconds=3, milliseconds=5)
+    mid = s + (e - s) * 0.55 + timedelta(milliseconds=5)
     assert list(sim.iter_payments("b", s, mid)) + list(sim.iter_payments("b", mid, e)) == whole
+    keys = [(p["created_at"], p["id"]) for p in whole]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert s.strftime("%Y-%m-%dT%H:%M") <= whole[0]["created_at"] and whole[-1]["created_at"] < e.strftime("%Y-%m-%dT%H:%M")
+    if per_day <= 10_000:  # the whole day, with the scenario's duplicate pairs
+        _, total, _ = DayAggregator("ivr").add_all(whole).result()
+        assert total.duplicates >= 3
 
 
 def test_order_uniqueness_window_and_fields() -> None:
@@ -278,13 +292,22 @@ def test_http_serves_the_same_data(served: tuple[Simulator, httpx.Client]) -> No
     assert len(default["data"]) == 100 and default["has_more"]
 
 
+def test_http_json_escapes_what_needs_escaping() -> None:
+    sim = Simulator(seed=4)
+    odd = 'Town "of" Zürich\\ 7'
+    sim.set_biller(odd, BillerProfile(per_day=200, channel_mix={"web": 1.0, 'weird "chan"': 0.5}))
+    s, e = day_window(WED, NY)
+    assert json.loads(sim.page_json(odd, s, e, limit=500)) == sim.page(odd, s, e, limit=500)
+    assert {p["channel"] for p in sim.page(odd, s, e, limit=500)["data"]} == {"web", 'weird "chan"'}
+
+
 def test_http_channel_may_repeat_and_offsets_parse(served: tuple[Simulator, httpx.Client]) -> None:
     _, http = served
     params = [
         ("created_gte", "2026-03-11T00:00:00-04:00"), ("created_lt", "2026-03-12T04:00:00+00:00"),
         ("channel", "ivr"), ("channel", "web"), ("limit", "500"),
     ]
-    data = http.get("/v1/billers/b/payments", params=params).json()["data"]
+    data = http.get("/v1/billers/b/payments", params=tuple(params)).json()["data"]
     assert data and {p["channel"] for p in data} <= {"ivr", "web"}
     # An unencoded '+' arrives as a space; it is still read as an offset.
     raw = "/v1/billers/b/payments?created_gte=2026-03-11T04:00:00+00:00&created_lt=2026-03-12T04:00:00Z&limit=500"

@@ -159,7 +159,7 @@ class MedianSketch:
             seen += self._buckets[b]
             if seen >= rank:
                 # geometric middle of [ratio**b, ratio**(b+1))
-                return max(1, round(_BUCKET_RATIO ** (b + 0.5)))
+                return max(1, round(math.pow(_BUCKET_RATIO, b + 0.5)))
         return 0  # pragma: no cover - counts always reach rank
 
 

@@ -212,7 +212,7 @@ class PaymentsClient:
         """
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be within 1..{MAX_PAGE_SIZE}")
-        # Validate eagerly-ish: formatting raises ValueError for naive datetimes.
+        # Checked here, at the call, not on first iteration (rfc3339 refuses naive datetimes).
         base_params: list[tuple[str, str]] = [
             ("created_gte", rfc3339(created_gte)),
             ("created_lt", rfc3339(created_lt)),
@@ -237,9 +237,9 @@ class PaymentsClient:
             has_more = body["has_more"]
             next_cursor = body.get("next_cursor")
             self.page_count += 1
-            body = None  # drop the reference: only `data` (this page) stays alive
+            del body  # only `data` (this page) stays alive while it is consumed
             yield from data
-            data = None
+            del data  # and not while the next page is read
             if not has_more:
                 return
             if not isinstance(next_cursor, str) or not next_cursor:
@@ -313,7 +313,7 @@ class PaymentsClient:
         its stream and would keep each page's bytes until the cyclic GC runs)
         outlives the call: memory stays at one page.
         """
-        request = self._http.build_request("GET", path, params=params)
+        request = self._http.build_request("GET", path, params=tuple(params))
         resp = self._http.send(request, stream=True)
         try:
             return resp.status_code, resp.headers, b"".join(resp.iter_bytes())

@@ -6,9 +6,10 @@ same query always returns the same payments.
 
 How the data are laid out
 -------------------------
-Time is cut into fixed UTC slots (15 minutes for ordinary billers, down to one
+Time is cut into fixed UTC slots (an hour for quiet billers, down to one
 second for very busy ones, so that a slot holds a few dozen payments). A slot's
-payments are generated from a `random.Random` seeded with (biller key, slot):
+payments are generated from a `random.Random` seeded with (biller key, slot),
+quarter hour by quarter hour:
 
 - the expected count is the local day's volume (per_day x weekday rhythm x
   day-to-day noise x scenario factor) times the local quarter-hour's share of
@@ -27,7 +28,12 @@ dropped into the slots their times fall in.
 
 A page is produced by walking slots from the cursor's position; the cursor is
 (slot, index in slot), with a checksum. Results are ordered by created_at then
-id, as the contract says.
+id, as the contract says. Over HTTP a page is rendered to JSON text straight
+from the generated values (`page_json`); in process it comes as dicts (`page`,
+`iter_payments`, which has PaymentsClient's signature, so `summarize_day`
+accepts a Simulator directly).
+
+Run it alone: `python -m bot.payments.simulator --port 8787 [--token T] [--seed N] [--strict]`.
 """
 
 from __future__ import annotations
@@ -44,11 +50,12 @@ import threading
 import time
 import zlib
 from bisect import bisect
-from operator import itemgetter
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
+from operator import itemgetter
 from random import Random
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,10 +70,13 @@ DAY_MS = 86_400_000
 QUARTER_MS = 900_000
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
-# Slot lengths a biller may use (all divide a quarter hour, so a slot never
-# straddles a local quarter or day in zones whose offsets are whole quarters).
-SLOT_CHOICES_MS = (900_000, 300_000, 60_000, 15_000, 5_000, 1_000)
-TARGET_PER_SLOT = 40  # busiest expected slot holds at most about this many payments
+# Slot lengths a biller may use. Each divides an hour and is a multiple or a
+# divisor of a quarter hour, so a slot never straddles an hour, and a slot
+# up to a quarter long never straddles a local quarter or day (in zones whose
+# offsets are whole quarters). Longer slots for quiet billers amortise the
+# per-slot cost (seeding a Random is ~4 us).
+SLOT_CHOICES_MS = (3_600_000, 1_800_000, 900_000, 300_000, 60_000, 15_000, 5_000, 1_000)
+TARGET_PER_SLOT = 64  # the busiest expected slot holds at most about this many payments
 # Work bounds per request: a sparse channel filter over a long window returns
 # a short (even empty) page with has_more=true rather than scanning for ever.
 MAX_SCAN_SLOTS = 200_000
@@ -278,6 +288,25 @@ def _poisson(rng: Random, lam: float) -> int:
     return max(0, int(rng.gauss(lam, math.sqrt(lam)) + 0.5))
 
 
+# Amounts are lognormal, drawn from quantile tables: one uniform draw instead
+# of a Gaussian and an exp. `_amount` interpolates 1,025 quantiles; the hot
+# loop indexes 16,384 precomputed ones (_AMOUNTS). The tails are cut near
+# +-3.3 sigma ($15-$550); outsized payments come from scenarios.
+_AMOUNT_STEPS = 1024
+_AMOUNT_Q = tuple(
+    math.exp(AMOUNT_MU + AMOUNT_SIGMA * NormalDist().inv_cdf((i + 0.5) / (_AMOUNT_STEPS + 1)))
+    for i in range(_AMOUNT_STEPS + 1)
+)
+
+
+def _amount(u: float) -> int:
+    """A lognormal amount in cents (at least $1) from a uniform draw u in [0, 1)."""
+    x = u * _AMOUNT_STEPS
+    i = int(x)
+    lo = _AMOUNT_Q[i]
+    return max(100, int(lo + (_AMOUNT_Q[i + 1] - lo) * (x - i)))
+
+
 # ---- per-biller generation ---------------------------------------------------------
 class SimulatorError(Exception):
     """An API error the simulator answers with (status, code, message)."""
@@ -287,6 +316,17 @@ class SimulatorError(Exception):
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
+# A payment while its slot is being generated (no id or created_at yet):
+# (created ms, updated ms, amount, fee, status, status_code, channel, method, account_masked, payer_key)
+_Part = tuple[int, int, int, int, str, Optional[str], str, str, Optional[str], str]
+# A payment's values in this order (biller_id and currency are the same for all):
+# (id, created_at, updated_at, amount_cents, fee_cents, status, status_code,
+#  channel, method, account_masked, payer_key)
+_Vals = tuple[str, str, str, int, int, str, Optional[str], str, str, Optional[str], str]
+# A generated payment: (created ms, updated ms, values).
+_Row = tuple[int, int, _Vals]
+
+
 @dataclass
 class _Day:
     """What a local day needs: per-channel volume and failure rates, planned extras."""
@@ -294,16 +334,13 @@ class _Day:
     local_date: date
     lam: tuple[float, ...]  # expected payments that day, per channel (biller channel order)
     fail: tuple[Optional[float], ...]  # failure-rate override per channel, None = realistic
-    extras: dict[int, list[tuple[int, dict[str, Any], int]]]  # slot -> [(ms, fields, updated ms)]
-
-
-# A generated payment inside a slot: (created ms, fields without id/created_at, updated ms).
-_Row = tuple[int, dict[str, Any], int]
+    extras: dict[int, list[_Part]]  # slot -> payments planned at day level
 
 
 class _Biller:
     def __init__(self, biller_id: str, profile: BillerProfile, seed: int) -> None:
         self.id = biller_id
+        self.id_json = json.dumps(biller_id)
         self.profile = profile
         digest = hashlib.blake2b(f"{seed}|{biller_id}".encode(), digest_size=8).digest()
         self.key = int.from_bytes(digest, "big")
@@ -314,6 +351,8 @@ class _Biller:
         self.channels = tuple(c for c, w in profile.channel_mix.items() if w > 0)
         self.shares = tuple(profile.channel_mix[c] / total for c in self.channels)
         self.curves = tuple(CURVES.get(c, HUMAN_CURVE) for c in self.channels)
+        self.methods = tuple(METHODS.get(c, METHODS["other"]) for c in self.channels)
+        self.channel_json = {c: json.dumps(c) for c in (*self.channels, profile.addon_channel or "web")}
         self.addon_idx = frozenset(
             i for i, c in enumerate(self.channels)
             if profile.addon_channel is None or c == profile.addon_channel
@@ -332,7 +371,7 @@ class _Biller:
     # -- payers --
     def payer(self, n: int) -> tuple[str, int]:
         """(payer_key, 48-bit hash) of payer number n; the key is opaque and unique per biller."""
-        h = (n * 0x9E3779B97F4A7C15 + self.key) & 0xFFFFFFFFFFFF
+        h = (n * _PAYER_MULT + self.key) & _MASK48
         return f"pk_{h:012x}", h
 
     # -- days --
@@ -373,16 +412,22 @@ class _Biller:
         """Payments that involve more than one slot or a scenario: pairs, outsized, returns."""
         p = self.profile
         addon = p.addon_channel or "web"
-        planned: list[tuple[int, dict[str, Any], int]] = []
+        planned: list[_Part] = []
+
+        def payment(t: int, upd: int, amount: int, status: str, code: Optional[str], channel: str, method: str) -> None:
+            key, h = self.payer(int(rng.random() * self.payer_pool))
+            fee, masked = _fee_and_mask(amount, channel, method, h)
+            planned.append((t, upd, amount, fee, status, code, channel, method, masked, key))
 
         def pair(channel: str) -> None:
             t = self._local_ms(info.local_date, rng.uniform(7 * 60, 22 * 60))
             method = METHODS.get(channel, METHODS["other"]).pick(rng.random())
-            amount = max(100, int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA)))
-            key, h = self.payer(int(rng.random() * self.payer_pool))
+            amount = _amount(rng.random())
             gap = int(rng.uniform(30_000, 300_000))  # the second submission 30 s to 5 min later
+            key, h = self.payer(int(rng.random() * self.payer_pool))
+            fee, masked = _fee_and_mask(amount, channel, method, h)
             for when in (t, t + gap):
-                planned.append((when, _fields(self.id, amount, "approved", None, channel, method, key, h), when))
+                planned.append((when, when, amount, fee, "approved", None, channel, method, masked, key))
 
         # Genuine double submissions, spread like the day's volume across channels.
         day_total = sum(info.lam)
@@ -394,18 +439,14 @@ class _Biller:
             pair(addon)
         if "outsized_cents" in o:
             t = self._local_ms(info.local_date, rng.uniform(10 * 60, 18 * 60))
-            key, h = self.payer(int(rng.random() * self.payer_pool))
-            f = _fields(self.id, int(o["outsized_cents"]), "approved", None, addon, "card", key, h)
-            planned.append((t, f, t))
+            payment(t, t, int(o["outsized_cents"]), "approved", None, addon, "card")
         for k in range(int(o.get("returns", 0))):
             t = self._local_ms(info.local_date, rng.uniform(8 * 60, 20 * 60))
-            key, h = self.payer(int(rng.random() * self.payer_pool))
-            amount = max(100, int(rng.lognormvariate(AMOUNT_MU, AMOUNT_SIGMA)))
             code = ACH_RETURNS.pick(rng.random()) if k % 2 else "R01"
             upd = t + int(rng.uniform(2, 5) * DAY_MS)
-            planned.append((t, _fields(self.id, amount, "returned", code, addon, "ach", key, h), upd))
-        for t, f, upd in planned:
-            info.extras.setdefault(t // self.slot_ms, []).append((t, f, upd))
+            payment(t, upd, _amount(rng.random()), "returned", code, addon, "ach")
+        for part in planned:
+            info.extras.setdefault(part[0] // self.slot_ms, []).append(part)
 
     # -- slots --
     def quarter(self, q: int) -> tuple[_Day, float, tuple[float, ...]]:
@@ -429,87 +470,148 @@ class _Biller:
         return hit
 
     def slot(self, s: int) -> list[_Row]:
-        """The payments of slot s, ordered by created ms then generation order, ids assigned.
+        """The payments of slot s in (created_at, id) order.
 
-        This is the hot path of the simulator (every payment served passes
-        here once per request), hence the local-variable style.
+        The hot path of the simulator (every payment served passes here once
+        per request), hence the local-variable style and the lookup tables.
         """
         sm = self.slot_ms
         start = s * sm
-        info, per_ms, cum = self.quarter(start // QUARTER_MS)
-        rng = Random((self.key << 40) | s)
-        n = _poisson(rng, per_ms * sm)
-        extra = info.extras.get(s)
-        if not n and not extra:
-            return []
+        rng = Random((self.key << 40) ^ (s & 0xFFFFFFFFFF))
         rnd = rng.random
-        # Times first, sorted, so payments are generated in created order.
-        times = sorted([start + int(rnd() * sm) for _ in range(n)])
+        # Per local quarter hour of the slot (one, or up to four for hour-long
+        # slots): its day and channel weights, and its payments' times.
+        span = min(sm, QUARTER_MS)
+        quarters: list[tuple[_Day, tuple[float, ...]]] = []
+        entries: list[tuple[int, int, Optional[_Part]]] = []
+        for k in range(max(1, sm // QUARTER_MS)):
+            info, per_ms, cum = self.quarter(start // QUARTER_MS + k)
+            quarters.append((info, cum))
+            q_start = start + k * QUARTER_MS
+            entries += [(q_start + int(rnd() * span), k, None) for _ in range(_poisson(rng, per_ms * span))]
+        # Day-level extras (already complete) are merged in at their times,
+        # once per local day the slot touches (its quarters are consecutive).
+        seen_day: Optional[date] = None
+        for info, _ in quarters:
+            if info.local_date != seen_day:
+                seen_day = info.local_date
+                entries += [(p[0], -1, p) for p in info.extras.get(s, ())]
+        if not entries:
+            return []
+        entries.sort(key=_by_time)  # stable: on equal times, generated before planned
+        channels, tables, pool, key = self.channels, self.methods, self.payer_pool, self.key
+        amounts, masks, mmss, millis = _AMOUNTS, _MASKS, _MMSS, _MILLIS
+        last = len(channels) - 1
+        # A slot never crosses an hour: date and hour are formatted once.
+        hour_start = start - start % HOUR_MS
+        prefix = _iso(hour_start)[:14]  # "YYYY-MM-DDTHH:"
+        id_prefix = f"pay_{self.tag}_"
         rows: list[_Row] = []
-        if n:
-            gauss, exp, pick = rng.gauss, math.exp, bisect
-            channels, fails, pool, key, bid = self.channels, info.fail, self.payer_pool, self.key, self.id
-            last = len(channels) - 1
-            for t in times:
-                ci = pick(cum, rnd())
+        for j, (t, k, planned) in enumerate(entries):
+            if planned is None:
+                info, cum = quarters[k]
+                ci = bisect(cum, rnd())
                 if ci > last:  # pragma: no cover - float edge
                     ci = last
                 channel = channels[ci]
-                method = METHODS.get(channel, _OTHER_METHODS).pick(rnd())
-                amount = int(exp(AMOUNT_MU + AMOUNT_SIGMA * gauss()))
-                if amount < 100:
-                    amount = 100
-                elif rnd() < 0.25:  # many people pay round dollar amounts
+                table = tables[ci]
+                method = table.values[bisect(table.cum, rnd())]
+                amount = amounts[int(rnd() * _AMOUNT_TABLE)]
+                if rnd() < 0.25:  # many people pay round dollar amounts
                     amount = amount // 100 * 100
-                h = (int(rnd() * pool) * 0x9E3779B97F4A7C15 + key) & 0xFFFFFFFFFFFF
-                fail = fails[ci]
-                pfail = BASE_FAIL.get(method, 0.04) if fail is None else fail
-                status, code, upd = _status(rng, method, pfail, t)
+                h = (int(rnd() * pool) * _PAYER_MULT + key) & _MASK48
+                fail = info.fail[ci]
+                u = rnd()
+                if fail is None:
+                    pfail, threshold = _FAIL_THRESHOLDS.get(method, _OTHER_THRESHOLD)
+                else:
+                    pfail, threshold = fail, fail + (1.0 - fail) * _RARE.get(method, 0.0)
+                if u < threshold:
+                    status, code, upd = _status(rng, method, pfail, t, u)
+                else:
+                    status, code, upd = "approved", None, t
                 if method == "card" or method == "wallet":
-                    fee, masked = (195 if amount <= 20_000 else 295), f"****{(h >> 20) % 10000:04d}"
+                    fee, masked = (195 if amount <= 20_000 else 295), masks[(h >> 20) % 10000]
                 elif method == "ach":
-                    fee, masked = (0 if channel in _BATCH else 95), f"****{(h >> 34) % 10000:04d}"
+                    fee, masked = (0 if channel in _BATCH else 95), masks[(h >> 34) % 10000]
                 else:
                     fee, masked = 0, None
-                rows.append((t, {
-                    "id": "", "biller_id": bid, "created_at": "", "updated_at": "",
-                    "amount_cents": amount, "fee_cents": fee, "currency": "USD",
-                    "status": status, "status_code": code, "channel": channel, "method": method,
-                    "account_masked": masked, "payer_key": f"pk_{h:012x}",
-                }, upd))
-        if extra:
-            rows.extend((t, dict(f), upd) for t, f, upd in extra)
-            rows.sort(key=_by_time)  # stable: equal times keep generation order
-        # Ids follow (created_at, generation order), so ties on created_at are
-        # ordered by id as the contract requires. A slot never crosses an hour,
-        # so the date and hour are formatted once.
-        hour_start = start - start % HOUR_MS
-        prefix = _iso(hour_start)[:14]  # "YYYY-MM-DDTHH:"
-        tag = self.tag
-        for j, (t, f, upd) in enumerate(rows):
-            m, r = divmod(t - hour_start, 60_000)
-            created = f"{prefix}{m:02d}:{r // 1000:02d}.{r % 1000:03d}Z"
-            f["id"] = f"pay_{tag}_{t}_{j:05d}"
-            f["created_at"] = created
-            f["updated_at"] = created if upd == t else _iso(upd)
+                payer = f"pk_{h:012x}"
+            else:
+                _, upd, amount, fee, status, code, channel, method, masked, payer = planned
+            # Ids follow (created_at, generation order): ties on created_at are ordered by id.
+            r = t - hour_start
+            created = prefix + mmss[r // 1000] + millis[r % 1000]
+            rows.append((t, upd, (
+                f"{id_prefix}{t}_{j:05d}", created, created if upd == t else _iso(upd),
+                amount, fee, status, code, channel, method, masked, payer,
+            )))
         return rows
 
+    # -- output --
+    def as_dict(self, v: _Vals) -> dict[str, Any]:
+        return {
+            "id": v[0], "biller_id": self.id, "created_at": v[1], "updated_at": v[2],
+            "amount_cents": v[3], "fee_cents": v[4], "currency": "USD", "status": v[5],
+            "status_code": v[6], "channel": v[7], "method": v[8], "account_masked": v[9],
+            "payer_key": v[10],
+        }
 
-_OTHER_METHODS = METHODS["other"]
+    def as_json(self, v: _Vals) -> str:
+        """The same object as `as_dict`, as JSON text, without building the dict.
+
+        Every string but biller_id and channel comes from this module's fixed
+        alphabets (hex, digits, table values), so only those two need escaping,
+        and they are escaped once per biller.
+        """
+        code = "null" if v[6] is None else f'"{v[6]}"'
+        masked = "null" if v[9] is None else f'"{v[9]}"'
+        channel = self.channel_json.get(v[7]) or json.dumps(v[7])
+        return (
+            f'{{"id":"{v[0]}","biller_id":{self.id_json},"created_at":"{v[1]}","updated_at":"{v[2]}",'
+            f'"amount_cents":{v[3]},"fee_cents":{v[4]},"currency":"USD","status":"{v[5]}",'
+            f'"status_code":{code},"channel":{channel},"method":"{v[8]}","account_masked":{masked},'
+            f'"payer_key":"{v[10]}"}}'
+        )
+
+
+# Lookup tables that keep string formatting out of the hot loop.
+_MASKS = tuple(f"****{i:04d}" for i in range(10_000))
+_MMSS = tuple(f"{s // 60:02d}:{s % 60:02d}." for s in range(3600))  # second of the hour -> "MM:SS."
+_MILLIS = tuple(f"{i:03d}Z" for i in range(1000))
+_AMOUNT_TABLE = 16_384
+_AMOUNTS = tuple(_amount((i + 0.5) / _AMOUNT_TABLE) for i in range(_AMOUNT_TABLE))  # lognormal quantiles
+_PAYER_MULT = 0x9E3779B97F4A7C15  # odd: n -> n * MULT + key is a bijection mod 2**48
+_MASK48 = 0xFFFFFFFFFFFF
 _BATCH = frozenset({"autopay", "scheduled"})
+# Per method, the share of payments that went through and end up other than approved.
+_RARE = {"ach": ACH_PENDING_P, "card": CARD_CHARGEBACK_P, "wallet": CARD_CHARGEBACK_P}
 _by_time = itemgetter(0)
+# Per method with its realistic failure rate: (failure rate, threshold below which
+# the single status draw means anything but a plain approval).
+_FAIL_THRESHOLDS = {m: (f, f + (1.0 - f) * _RARE.get(m, 0.0)) for m, f in BASE_FAIL.items()}
+_OTHER_THRESHOLD = (0.04, 0.04)
 
 
-def _status(rng: Random, method: str, pfail: float, t: int) -> tuple[str, Optional[str], int]:
-    """(status, status_code, updated ms) of a payment made at t."""
-    u = rng.random()
+def _fee_and_mask(amount: int, channel: str, method: str, h: int) -> tuple[int, Optional[str]]:
+    """Convenience fee and masked account of a payment (as the hot loop computes them)."""
+    if method == "card" or method == "wallet":
+        return (195 if amount <= 20_000 else 295), _MASKS[(h >> 20) % 10000]
+    if method == "ach":
+        return (0 if channel in _BATCH else 95), _MASKS[(h >> 34) % 10000]
+    return 0, None
+
+
+def _status(rng: Random, method: str, pfail: float, t: int, u: float) -> tuple[str, Optional[str], int]:
+    """(status, status_code, updated ms) of a payment made at t that is not plainly approved;
+    u is the uniform draw that decided so."""
     if u < pfail:
         if method == "card" or method == "wallet":
             return "declined", CARD_DECLINES.pick(rng.random()), t
         if method == "ach":
             return "failed", ACH_FAILURES.pick(rng.random()), t
         return "failed", "processing_error", t
-    v = (u - pfail) / (1.0 - pfail)  # reuse the draw: uniform on [0, 1) again
+    v = (u - pfail) / (1.0 - pfail)  # uniform on [0, 1) again among those that went through
     if method == "ach":
         if v < ACH_RETURN_P:
             return "returned", ACH_RETURNS.pick(rng.random()), t + int(rng.uniform(2, 5) * DAY_MS)
@@ -523,33 +625,6 @@ def _status(rng: Random, method: str, pfail: float, t: int) -> tuple[str, Option
         if v < CARD_CHARGEBACK_P:
             return "chargeback", CHARGEBACK_CODES.pick(rng.random()), t + int(rng.uniform(15, 60) * DAY_MS)
     return "approved", None, t
-
-
-def _fields(
-    biller_id: str, amount: int, status: str, code: Optional[str], channel: str, method: str, payer_key: str, h: int
-) -> dict[str, Any]:
-    """A payment's fields; id, created_at and updated_at are filled in when its slot is sorted."""
-    if method in ("card", "wallet"):
-        fee, masked = (195 if amount <= 20_000 else 295), f"****{(h >> 20) % 10000:04d}"
-    elif method == "ach":
-        fee, masked = (0 if channel in ("autopay", "scheduled") else 95), f"****{(h >> 34) % 10000:04d}"
-    else:
-        fee, masked = 0, None
-    return {
-        "id": "",
-        "biller_id": biller_id,
-        "created_at": "",
-        "updated_at": "",
-        "amount_cents": amount,
-        "fee_cents": fee,
-        "currency": "USD",
-        "status": status,
-        "status_code": code,
-        "channel": channel,
-        "method": method,
-        "account_masked": masked,
-        "payer_key": payer_key,
-    }
 
 
 # ---- cursors ---------------------------------------------------------------------
@@ -567,7 +642,7 @@ def _decode_cursor(biller_id: str, cursor: str) -> tuple[int, int]:
         slot, j = int(slot_s), int(j_s)
     except (ValueError, UnicodeDecodeError):
         raise bad from None
-    if slot < 0 or j < 0 or f"{zlib.crc32(f'{biller_id}|{slot_s}.{j_s}'.encode()) & 0xFFFFFFFF:08x}" != crc_s:
+    if j < 0 or f"{zlib.crc32(f'{biller_id}|{slot_s}.{j_s}'.encode()) & 0xFFFFFFFF:08x}" != crc_s:
         raise bad
     return slot, j
 
@@ -690,6 +765,35 @@ class Simulator:
         starting_after: Optional[str] = None,
     ) -> dict[str, Any]:
         """One page, exactly as the API returns it: {"data", "has_more", "next_cursor"}."""
+        b, vals, cursor = self._scan(biller_id, created_gte, created_lt, channels, limit, starting_after)
+        return {"data": [b.as_dict(v) for v in vals], "has_more": cursor is not None, "next_cursor": cursor}
+
+    def page_json(
+        self,
+        biller_id: str,
+        created_gte: datetime,
+        created_lt: datetime,
+        channels: Optional[list[str]] = None,
+        limit: int = DEFAULT_LIMIT,
+        starting_after: Optional[str] = None,
+    ) -> str:
+        """The same page as JSON text, rendered straight from the generated values."""
+        b, vals, cursor = self._scan(biller_id, created_gte, created_lt, channels, limit, starting_after)
+        return (
+            '{"data":[' + ",".join([b.as_json(v) for v in vals]) + '],"has_more":'
+            + ("true" if cursor is not None else "false") + ',"next_cursor":' + json.dumps(cursor) + "}"
+        )
+
+    def _scan(
+        self,
+        biller_id: str,
+        created_gte: datetime,
+        created_lt: datetime,
+        channels: Optional[list[str]],
+        limit: int,
+        starting_after: Optional[str],
+    ) -> tuple[_Biller, list[_Vals], Optional[str]]:
+        """(biller, the page's payments, next cursor or None when there is no more)."""
         b = self._biller(biller_id)
         if not 1 <= limit <= MAX_LIMIT:
             raise SimulatorError(400, "invalid_request", f"limit must be an integer from 1 to {MAX_LIMIT}")
@@ -709,29 +813,29 @@ class Simulator:
         now = _to_ms_ceil(self.clock()) if self.clock else None
         end = lt if now is None else min(lt, now)
         last_slot = (end - 1) // sm
-        out: list[dict[str, Any]] = []
+        out: list[_Vals] = []
         scanned_slots = scanned_rows = 0
         while slot <= last_slot:
             rows = b.slot(slot)
             n = len(rows)
             while j < n:
-                t, f, upd = rows[j]
+                t, upd, v = rows[j]
                 if t >= end:
-                    return _page(out, None)
-                if t >= gte and (wanted is None or f["channel"] in wanted):
+                    return b, out, None
+                if t >= gte and (wanted is None or v[7] in wanted):
                     if len(out) == limit:  # one more exists: the page is full and has_more
-                        return _page(out, _encode_cursor(biller_id, slot, j))
-                    if now is not None and upd > now and f["status"] != "approved":
+                        return b, out, _encode_cursor(biller_id, slot, j)
+                    if now is not None and upd > now and v[5] != "approved":
                         # Not reversed yet as of now.
-                        f = {**f, "status": "approved", "status_code": None, "updated_at": f["created_at"]}
-                    out.append(f)
+                        v = (v[0], v[1], v[1], v[3], v[4], "approved", None, v[7], v[8], v[9], v[10])
+                    out.append(v)
                 j += 1
             slot, j = slot + 1, 0
             scanned_slots += 1
             scanned_rows += n
             if (scanned_slots >= MAX_SCAN_SLOTS or scanned_rows >= MAX_SCAN_ROWS) and slot <= last_slot:
-                return _page(out, _encode_cursor(biller_id, slot, 0))
-        return _page(out, None)
+                return b, out, _encode_cursor(biller_id, slot, 0)
+        return b, out, None
 
     def iter_payments(
         self,
@@ -783,14 +887,14 @@ class Simulator:
             gte = parse_time("created_gte", q.get("created_gte"))
             lt = parse_time("created_lt", q.get("created_lt"))
             limit = parse_limit(q.get("limit"))
-            body = self.page(
+            body = self.page_json(
                 request.path_params["biller_id"], gte, lt,
                 channels=q.getlist("channel") or None, limit=limit,
                 starting_after=q.get("starting_after") or None,
             )
         except SimulatorError as e:
             return _error_response(e.status, e.code, e.message, e.retry_after)
-        return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+        return Response(body, media_type="application/json")
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on host:port (0: a free port) in a background thread; returns the base URL
@@ -846,10 +950,6 @@ _FAULT_CODES = {
     400: "invalid_request", 401: "unauthorized", 404: "not_found", 408: "timeout",
     429: "rate_limited", 500: "internal_error", 502: "bad_gateway", 503: "unavailable", 504: "gateway_timeout",
 }
-
-
-def _page(data: list[dict[str, Any]], cursor: Optional[str]) -> dict[str, Any]:
-    return {"data": data, "has_more": cursor is not None, "next_cursor": cursor}
 
 
 def _error_response(status: int, code: str, message: str, retry_after: Optional[int] = None) -> "Response":
