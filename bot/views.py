@@ -194,6 +194,8 @@ def _item_blocks(p: ProjectSnapshot) -> list[Block]:
     for it in shown:
         if it.status == "open":
             line = f":small_orange_diamond: *#{it.number}* {it.text}"
+            if it.case_status == "failed":
+                line += "\nThe Client Services case for it was refused; remedy it or open a case again."
         elif it.status == "remedied":
             line = f":white_check_mark: ~#{it.number}~ {it.text}\nRemedied: {it.note or '—'}"
         else:

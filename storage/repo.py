@@ -217,7 +217,8 @@ def snapshot(s: Session, p: Project) -> ProjectSnapshot:
         for i in s.execute(select(Item).where(Item.project_id == p.id).order_by(Item.number)).scalars()
     )
     pending_cases = s.execute(
-        select(func.count()).select_from(Case).where(Case.project_id == p.id, Case.status != "sent")
+        # Failed cases are reported and their items reopened: only pending ones are "being delivered".
+        select(func.count()).select_from(Case).where(Case.project_id == p.id, Case.status == "pending")
     ).scalar_one()
     open_alerts = s.execute(
         select(func.count()).select_from(Alert).where(Alert.project_id == p.id, Alert.state == "open")

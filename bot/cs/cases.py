@@ -36,6 +36,7 @@ MAX_BACKOFF = 3600.0
 STILL_PENDING_AFTER = 5  # attempts: then the requester is told it is still being retried
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
+METADATA_EVENT = "addon_bot_cs_case"  # Slack message metadata: the case's key on its announcement
 
 # Slack errors that another attempt cannot fix.
 FINAL_SLACK = frozenset({
@@ -172,6 +173,7 @@ class CaseDesk:
                            requested_by=case.requested_by, slack_permalink=case.slack_permalink)
 
     def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int]) -> Optional[str]:
+        """Post the case in CS_CHANNEL (once: a retry first looks for an earlier post); its permalink."""
         from bot.handlers.common import ensure_internal_channel
 
         client = self.deps.client
@@ -181,7 +183,12 @@ class CaseDesk:
             url=case.url, permalink=case.slack_permalink)
         try:
             ensure_internal_channel(client, self.cs_channel)
-            r = client.chat_postMessage(channel=self.cs_channel, text=text, blocks=blocks, unfurl_links=False)
+            ts = self._already_announced(case) if case.attempts > 1 else None
+            if ts is None:
+                ts = client.chat_postMessage(
+                    channel=self.cs_channel, text=text, blocks=blocks, unfurl_links=False,
+                    metadata={"event_type": METADATA_EVENT, "event_payload": {"key": case.idempotency_key}},
+                )["ts"]
         except NotAllowed as e:
             raise AnnounceError(f"CS_CHANNEL {e.message}", final=True) from None
         except SlackApiError as e:
@@ -191,10 +198,26 @@ class CaseDesk:
         except Exception as e:  # noqa: BLE001 - network trouble: worth another attempt
             raise AnnounceError(f"Slack did not answer ({type(e).__name__})", final=False) from None
         try:
-            return client.chat_getPermalink(channel=self.cs_channel, message_ts=r["ts"])["permalink"]
+            return client.chat_getPermalink(channel=self.cs_channel, message_ts=ts)["permalink"]
         except Exception:  # noqa: BLE001 - the link is a convenience; the case stands
             log.warning("no permalink for the announcement of case %s", case.id)
             return None
+
+    def _already_announced(self, case: Case) -> Optional[str]:
+        """The ts of an announcement an earlier attempt may have posted (found by its key)."""
+        oldest = (case.created_at - timedelta(minutes=1)).timestamp() if case.created_at else 0
+        try:
+            msgs = self.deps.client.conversations_history(channel=self.cs_channel, oldest=str(oldest), limit=200,
+                                                          include_all_metadata=True)["messages"]
+        except SlackApiError as e:
+            log.info("case %s: could not look for an earlier announcement: %s", case.id, e.response.get("error"))
+            return None
+        for m in msgs or []:
+            md = m.get("metadata") or {}
+            if md.get("event_type") == METADATA_EVENT and (md.get("event_payload") or {}).get("key") == \
+                    case.idempotency_key:
+                return m["ts"]
+        return None
 
     # ---- recording the attempt ------------------------------------------------------------
     def _sent(self, case: Case, snap: ProjectSnapshot, number: Optional[int], announced: bool,

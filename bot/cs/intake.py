@@ -146,6 +146,10 @@ class IntakeClient:
             # returns the same case, so this is a retry, never a second case.
             raise IntakeError(f"the intake answered {resp.status_code} without a case id", final=False,
                               status=resp.status_code)
+        case_id = str(case_id).strip()
+        if len(case_id) > 128:  # the column holds 128; the case exists, so keep it, clipped
+            log.warning("intake case id longer than 128 characters, stored clipped: %s", case_id)
+            case_id = case_id[:127] + "…"
         url = body.get("url")
-        return Created(id=str(case_id), url=url if isinstance(url, str) and url else None,
-                       replayed=resp.status_code == 200)
+        url = url if isinstance(url, str) and 0 < len(url) <= 500 else None  # the column holds 500
+        return Created(id=case_id, url=url, replayed=resp.status_code == 200)

@@ -48,9 +48,8 @@ def find_item(project: ProjectSnapshot, number: int) -> ItemView:
                    "`/addon item TEXT` records a new one.")
 
 
-def ensure_can_open_case(project: ProjectSnapshot, actor: Actor, item_number: Optional[int]) -> Optional[ItemView]:
-    """Raise unless a case may be opened now (for that item, if one is named)."""
-    wf.ensure_can_change(project, actor)
+def ensure_item_escalatable(project: ProjectSnapshot, item_number: Optional[int]) -> Optional[ItemView]:
+    """The item a case is for (None: a new one), if it may still be escalated."""
     if item_number is None:
         return None
     item = find_item(project, item_number)
@@ -61,6 +60,12 @@ def ensure_can_open_case(project: ProjectSnapshot, actor: Actor, item_number: Op
         case = item.case_external_id or "pending delivery"
         raise Conflict(f"Item #{item_number} is already escalated to Client Services (case {case}).")
     return item
+
+
+def ensure_can_open_case(project: ProjectSnapshot, actor: Actor, item_number: Optional[int]) -> Optional[ItemView]:
+    """Raise unless this actor may open a case now (for that item, if one is named)."""
+    wf.ensure_can_change(project, actor)
+    return ensure_item_escalatable(project, item_number)
 
 
 def case_field_errors(subject: Optional[str], description: Optional[str]) -> dict[str, str]:

@@ -32,6 +32,9 @@ def register(app, deps) -> None:
         ack()
         actor = actor_of(context)
         ensure_can_read(actor)  # users from another organisation use no command at all
+        if context.get("project_id") is not None:
+            # A project channel can become shared after registration: refuse before changing anything.
+            ensure_internal_channel(client, body["channel_id"])
         handler = _DISPATCH.get(type(cmd))
         if handler is None:
             extra = deps.extras.get("commands", {}).get(type(cmd).__name__)
