@@ -113,7 +113,8 @@ def ensure_internal_channel(client, channel_id: str) -> None:
     if info.get("is_ext_shared") or info.get("is_pending_ext_shared"):
         raise NotAllowed(
             f"<#{channel_id}> is shared with another organisation (Slack Connect), so internal "
-            "project details are not posted there. Use the project's internal channel."
+            "project details are not posted there. Keep the project in a channel only your "
+            "organisation is in: if this channel was shared by mistake, stop sharing it."
         )
 
 
