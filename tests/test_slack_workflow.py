@@ -142,9 +142,8 @@ def test_buttons_edit_the_checklist_in_place(bot, slack):
     r = slack.click(SPEC, PROJ, ts, "step_done", value=json.dumps({"p": project_row(bot).id, "s": "monitor"}))
     assert r.status_code == 200
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
-    slack.wait_for(lambda: len([c for c in slack.calls if c[0] == "chat.update"]) > updates_before)
-    edited = [m for m in slack.messages(PROJ) if m["ts"] == ts][0]
-    assert "Done by <@U0SPEC>" in block_text(edited)
+    slack.wait_for(lambda: "Done by <@U0SPEC>" in block_text(slack.message(PROJ, ts)))
+    assert len([c for c in slack.calls if c[0] == "chat.update"]) > updates_before
     # Reopen from the same message.
     slack.click(SPEC, PROJ, ts, "step_undo")
     slack.wait_for(lambda: step_state(bot, "monitor") == "open")
@@ -230,6 +229,12 @@ def test_colleague_may_read_but_not_change(bot, slack):
     assert step_state(bot, "monitor") == "open"
     slack.command(ADMIN, PROJ, "done monitor admin override")  # admins may
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
+    # A refused click is answered too, only to the one who clicked.
+    msg = checklist(slack)
+    slack.wait_for(lambda: "Done by <@U0ADMIN>" in block_text(slack.message(PROJ, msg["ts"])))
+    slack.click(COLL, PROJ, msg["ts"], "step_undo", block_id="step_monitor")
+    slack.wait_for(lambda: sum("Only this project" in t for t in ephemeral_texts(slack, user=COLL)) == 2)
+    assert step_state(bot, "monitor") == "done"
 
 
 def test_manager_may_change(bot, slack):
@@ -266,12 +271,11 @@ def test_registering_in_a_shared_channel_is_refused(bot, slack):
 def test_list_and_home(bot, slack):
     register(slack)
     slack.command(SPEC, PROJ, "list")
-    wait_ephemeral(slack, "open post-live project")
-    eph = slack.ephemerals(PROJ, SPEC)[-1]
-    assert "Pay by phone" in block_text(eph)
+    slack.wait_for(lambda: any("Pay by phone" in block_text(e) and "Open post-live projects" in block_text(e)
+                               for e in slack.ephemerals(PROJ, SPEC)))
     slack.command(COLL, PROJ, "list mine")
-    slack.wait_for(lambda: slack.ephemerals(PROJ, COLL))
-    assert "No open post-live projects you are on" in block_text(slack.ephemerals(PROJ, COLL)[-1])
+    slack.wait_for(lambda: any("No open post-live projects you are on" in block_text(e)
+                               for e in slack.ephemerals(PROJ, COLL)))
     slack.open_home(SPEC)
     slack.wait_for(lambda: slack.home(SPEC) is not None)
     assert "Pay by phone" in json.dumps(slack.home(SPEC))

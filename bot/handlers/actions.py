@@ -55,7 +55,7 @@ def register(app, deps) -> None:
 
     @app.action(views.A_STEP_UNDO)
     @guard
-    def step_undo(ack, body, context):
+    def step_undo(ack, body, client, context, respond):
         ack()
         _, v = _clicked(body)
         step = v.get("s")
@@ -66,14 +66,14 @@ def register(app, deps) -> None:
 
     @app.action(views.A_COMPLETE)
     @guard
-    def open_complete(ack, body, client, context):
+    def open_complete(ack, body, client, context, respond):
         ack()
         snap = svc.check_complete(actor_of(context), project_id_of(context))
         client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
 
     @app.action(views.A_SKIP)
     @guard
-    def open_skip(ack, body, client, context):
+    def open_skip(ack, body, client, context, respond):
         ack()
         pid = project_id_of(context)
         ensure_can_change(svc.snapshot(pid), actor_of(context))
@@ -83,7 +83,7 @@ def register(app, deps) -> None:
 
     @app.action(views.A_ADD_ITEM)
     @guard
-    def open_add_item(ack, body, client, context):
+    def open_add_item(ack, body, client, context, respond):
         ack()
         pid = project_id_of(context)
         ensure_can_change(svc.snapshot(pid), actor_of(context))

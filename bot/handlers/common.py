@@ -26,7 +26,9 @@ def guard(fn):
     """Run a listener; turn a DomainError into an ephemeral answer, log the rest.
 
     Every listener acks first; if one failed before acking, ack here so Slack
-    is never left waiting. Bolt reads the wrapped function's argument names.
+    is never left waiting. Bolt passes only the arguments the wrapped function
+    names, so a guarded listener must name `client` and `context` (and
+    `respond` where Slack gives a response_url) for the answer to reach anyone.
     """
 
     @functools.wraps(fn)

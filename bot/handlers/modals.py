@@ -99,7 +99,7 @@ def register(app, deps) -> None:
 
     @app.view(views.V_CONFIRM_MONITOR)
     @guard
-    def submit_confirm_monitor(ack, body, context):
+    def submit_confirm_monitor(ack, body, client, context):
         ack()
         snap = svc.mark_done(actor_of(context), _meta(body)["p"], "monitor", None, "modal", confirmed=True)
         show_checklist(deps, snap)
@@ -109,7 +109,7 @@ def register(app, deps) -> None:
 
     @app.view(views.V_SKIP)
     @guard
-    def submit_skip(ack, body, context):
+    def submit_skip(ack, body, client, context):
         reason = _note(body)
         if not reason:
             ack(response_action="errors", errors={"note": "Give the reason step 2 is not applicable."})
@@ -125,7 +125,7 @@ def register(app, deps) -> None:
 
     @app.view(views.V_ADD_ITEM)
     @guard
-    def submit_add_item(ack, body, context):
+    def submit_add_item(ack, body, client, context):
         text = _note(body)
         if not text:
             ack(response_action="errors", errors={"note": "Say what the item is."})
@@ -137,7 +137,7 @@ def register(app, deps) -> None:
 
     @app.view(views.V_RESOLVE)
     @guard
-    def submit_resolve(ack, body, context):
+    def submit_resolve(ack, body, client, context):
         note = _note(body)
         if not note:
             ack(response_action="errors", errors={"note": "Say how the item was remedied."})
