@@ -7,7 +7,6 @@ external, admin or not) and which project the request is about; handlers read
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -100,14 +99,10 @@ def _project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
         if isinstance(v.get("p"), int):
             pid = v["p"]
             break
-    view = body.get("view") or {}
-    if pid is None and view.get("private_metadata"):
-        try:
-            meta = json.loads(view["private_metadata"])
-            if isinstance(meta, dict) and isinstance(meta.get("p"), int):
-                pid = meta["p"]
-        except json.JSONDecodeError:
-            pass
+    if pid is None:
+        meta = parse_value((body.get("view") or {}).get("private_metadata"))
+        if isinstance(meta.get("p"), int):
+            pid = meta["p"]
     channel = (
         body.get("channel_id")
         or (body.get("channel") or {}).get("id")

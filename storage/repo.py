@@ -95,25 +95,18 @@ def lock_project(s: Session, project_id: int) -> Project:
     return p
 
 
-def project_in_channel(s: Session, channel_id: str) -> Optional[Project]:
-    """The channel's open project, else its most recently completed one."""
-    stmt = (
-        select(Project)
-        .where(Project.channel_id == channel_id)
-        .order_by(Project.locked, Project.id.desc())
-        .limit(1)
-    )
+def _newest_where(s: Session, condition) -> Optional[Project]:
+    """The open project matching, else the most recently completed one."""
+    stmt = select(Project).where(condition).order_by(Project.locked, Project.id.desc()).limit(1)
     return s.execute(stmt).scalars().first()
+
+
+def project_in_channel(s: Session, channel_id: str) -> Optional[Project]:
+    return _newest_where(s, Project.channel_id == channel_id)
 
 
 def project_by_shared_channel(s: Session, channel_id: str) -> Optional[Project]:
-    stmt = (
-        select(Project)
-        .where(Project.shared_channel_id == channel_id)
-        .order_by(Project.locked, Project.id.desc())
-        .limit(1)
-    )
-    return s.execute(stmt).scalars().first()
+    return _newest_where(s, Project.shared_channel_id == channel_id)
 
 
 def find_project(s: Session, ref: str) -> Project:
@@ -124,8 +117,7 @@ def find_project(s: Session, ref: str) -> Project:
         if p is not None:
             return p
     for col in (Project.biller_id, Project.channel_id):
-        stmt = select(Project).where(col == ref).order_by(Project.locked, Project.id.desc()).limit(1)
-        p = s.execute(stmt).scalars().first()
+        p = _newest_where(s, col == ref)
         if p is not None:
             return p
     raise NotFound(f"No project has the id, biller id or channel id `{ref}`.")

@@ -152,6 +152,11 @@ def audit_surface(body: dict) -> str:
     return {"block_actions": "button", "view_submission": "modal", "event_callback": "event"}.get(t, "slack")
 
 
+def view_meta(body: dict) -> dict:
+    """A modal's private_metadata: a small JSON object ({} if absent or bad)."""
+    return views.parse_value((body.get("view") or {}).get("private_metadata"))
+
+
 def state_values(view: dict) -> dict[str, dict[str, Any]]:
     return ((view or {}).get("state") or {}).get("values") or {}
 

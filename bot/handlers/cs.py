@@ -4,7 +4,6 @@ desks (bot.cs.cases, bot.cs.handoff), answer."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Optional
 
@@ -26,6 +25,7 @@ from bot.handlers.common import (
     show_checklist,
     state_values,
     tell,
+    view_meta,
 )
 from bot.workflow import Actor, ensure_can_change
 
@@ -34,14 +34,6 @@ log = logging.getLogger("addon_bot.handlers.cs")
 
 def _parts(deps):
     return deps.extras["cs"]
-
-
-def _meta(body) -> dict:
-    try:
-        m = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-        return m if isinstance(m, dict) else {}
-    except json.JSONDecodeError:
-        return {}
 
 
 def _refresh(deps, snap) -> None:
@@ -116,7 +108,7 @@ def register(app, deps) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        meta = _meta(body)
+        meta = view_meta(body)
         pid, number = meta.get("p"), meta.get("n")
         if not isinstance(pid, int) or not (number is None or isinstance(number, int)):
             ack()  # not a modal of ours: nothing to do
@@ -159,7 +151,7 @@ def register(app, deps) -> None:
     @app.view(csv.V_SHARED)
     @guard
     def submit_shared(ack, body, client, context):
-        pid = _meta(body).get("p")
+        pid = view_meta(body).get("p")
         if not isinstance(pid, int):
             ack()
             return
@@ -182,7 +174,7 @@ def register(app, deps) -> None:
     @guard
     def submit_handoff(ack, body, client, context):
         ack()
-        meta = _meta(body)
+        meta = view_meta(body)
         pid = meta.get("p")
         if not isinstance(pid, int):
             return

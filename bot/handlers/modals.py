@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
@@ -14,15 +12,8 @@ from bot.handlers.common import (
     input_value,
     show_checklist,
     state_values,
+    view_meta,
 )
-
-
-def _meta(body) -> dict:
-    try:
-        m = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-        return m if isinstance(m, dict) else {}
-    except json.JSONDecodeError:
-        return {}
 
 
 def register(app, deps) -> None:
@@ -32,7 +23,7 @@ def register(app, deps) -> None:
     @guard
     def submit_register(ack, body, client, context):
         vals = state_values(body["view"])
-        meta = _meta(body)
+        meta = view_meta(body)
         errors: dict[str, str] = {}
         fields: dict = {}
 
@@ -73,7 +64,7 @@ def register(app, deps) -> None:
     @app.view(views.V_COMPLETE)
     @guard
     def submit_complete(ack, body, client, context):
-        meta = _meta(body)
+        meta = view_meta(body)
         confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
         if not confirmed:
             ack(response_action="errors",
@@ -101,7 +92,7 @@ def register(app, deps) -> None:
     @guard
     def submit_confirm_monitor(ack, body, client, context):
         ack()
-        snap = svc.mark_done(actor_of(context), _meta(body)["p"], "monitor", None, "modal", confirmed=True)
+        snap = svc.mark_done(actor_of(context), view_meta(body)["p"], "monitor", None, "modal", confirmed=True)
         show_checklist(deps, snap)
 
     def _note(body) -> str:
@@ -114,7 +105,7 @@ def register(app, deps) -> None:
         if not reason:
             ack(response_action="errors", errors={"note": "Give the reason step 2 is not applicable."})
             return
-        meta = _meta(body)
+        meta = view_meta(body)
         try:
             snap = svc.skip_address(actor_of(context), meta["p"], reason, "modal")
         except DomainError as e:
@@ -130,7 +121,7 @@ def register(app, deps) -> None:
         if not text:
             ack(response_action="errors", errors={"note": "Say what the item is."})
             return
-        meta = _meta(body)
+        meta = view_meta(body)
         ack()
         snap, _ = svc.add_item(actor_of(context), meta["p"], text, "modal")
         show_checklist(deps, snap, ts=meta.get("ts"))
@@ -142,7 +133,7 @@ def register(app, deps) -> None:
         if not note:
             ack(response_action="errors", errors={"note": "Say how the item was remedied."})
             return
-        meta = _meta(body)
+        meta = view_meta(body)
         try:
             snap = svc.resolve_item(actor_of(context), meta["p"], int(meta["n"]), note, "modal")
         except DomainError as e:
