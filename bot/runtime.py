@@ -60,21 +60,32 @@ class Runtime:
         self.stoppers.clear()
 
 
+def cmd_demo(settings: Settings, args) -> int:
+    """`addon-bot demo`: everything on embedded defaults, with a local workspace in the browser."""
+    from bot.demo import cmd_demo as demo
+
+    return demo(settings, args)
+
+
+def cmd_run_daily(settings: Settings, args) -> int:
+    """`addon-bot run-daily [--date D] [--project P]`: one pass of the daily summaries, then exit."""
+    from bot.monitoring_cli import run_daily
+
+    return run_daily(settings, args)
+
+
+def cmd_backtest(settings: Settings, args) -> int:
+    """`addon-bot backtest --project P --from D --to D [--json]`: replays the checks; posts nothing."""
+    from bot.monitoring_cli import backtest
+
+    return backtest(settings, args)
+
+
 def _parts() -> list:
-    """Optional parts (monitoring, Client Services) that wire themselves in."""
-    parts = []
-    try:
-        from bot.monitoring_wiring import attach as attach_monitoring
+    """The parts that wire themselves into the core: monitoring, Client Services."""
+    from bot.cs_wiring import attach as attach_cs
+    from bot.monitoring_wiring import attach as attach_monitoring
 
-        parts.append(attach_monitoring)
-    except ImportError:
-        pass
-    try:
-        from bot.cs_wiring import attach as attach_cs
-
-        parts.append(attach_cs)
-    except ImportError:
-        pass
-    return parts
+    return [attach_monitoring, attach_cs]
 
 

@@ -164,6 +164,7 @@ class Post(SQLModel, table=True):
     """Outbox: every scheduled post, keyed before it is sent, so none is doubled or lost."""
 
     __tablename__ = "post"
+    __table_args__ = (Index("ix_post_channel_ts", "channel_id", "ts"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=200, unique=True)
     project_id: Optional[int] = Field(default=None, index=True)

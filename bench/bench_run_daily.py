@@ -1,0 +1,226 @@
+"""Benchmark: `addon-bot run-daily` for many projects, next to merely downloading the same pages.
+
+    python bench/bench_run_daily.py [--projects 1000 --payments 500000]
+
+Sets up, in a temporary directory, a SQLite database with N post-live projects
+(each its own biller, add-on channel IVR, live on the benchmarked day), the
+simulated Biller Portal in a child process and the local Slack workspace in
+another (so each gets a core), then measures:
+
+  a. download only: every page of every biller's day through PaymentsClient,
+     in this process (after a warm-up pass that plans the simulator's days);
+  b. run-daily: `addon-bot run-daily --date D` in a child process: fetch,
+     aggregate, check, store in SQLite, post every summary (and alert) to the
+     local workspace; wall time inside the command (imports excluded), its CPU
+     and peak RSS, and those of the worker processes it reads payments in;
+  c. run-daily again: nothing is posted twice (the re-run reads every day again);
+  d. memory against volume: run-daily of a few projects at a small and at a
+     large daily volume (fresh databases): peak RSS of each, and the
+     tracemalloc peak of a re-run (allocations after the start-up imports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.payments import BillerProfile, PaymentsClient, Simulator, day_window  # noqa: E402
+from bot.payments.simulator import DEFAULT_MIX, WEEKLY  # noqa: E402
+
+TZ = "America/New_York"
+TOKEN = "xoxb-bench-token"
+SECRET = "bench-secret"
+MGR = "U0MGR"
+
+RUN = r"""
+import json, resource, sys, time, tracemalloc
+sys.path.insert(0, {root!r})
+from bot.cli import main
+# Imports are not the command's work (nor its memory):
+import bot.runtime, bot.monitoring_cli, bot.monitoring_wiring, bot.cs_wiring, bot.handlers.alerts, alembic.command
+if {trace}:
+    tracemalloc.start()
+t0 = time.perf_counter()
+rc = main(["run-daily", "--date", {day!r}])
+seconds = time.perf_counter() - t0
+peak = tracemalloc.get_traced_memory()[1] if {trace} else None
+ru = resource.getrusage(resource.RUSAGE_SELF)
+rc_ = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, once they have exited
+print(json.dumps({{"rc": rc, "seconds": seconds, "maxrss_kib": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime,
+                  "workers_cpu": rc_.ru_utime + rc_.ru_stime, "workers_maxrss_kib": rc_.ru_maxrss,
+                  "traced_peak": peak}}))
+"""
+
+
+# ---- child processes -------------------------------------------------------------------
+def _serve_payments(queue: Any, stop: Any, profiles: list[tuple[str, float]], day: date) -> None:
+    sim = Simulator(seed=0)
+    for biller, per_day in profiles:
+        sim.set_biller(biller, BillerProfile(per_day=per_day, tz=TZ, addon_channel="ivr", golive=day))
+    queue.put(sim.start())
+    stop.wait()
+    sim.stop()
+
+
+def _serve_slack(queue: Any, commands: Any, channels: list[str]) -> None:
+    from bot.localslack import LocalSlack
+
+    ws = LocalSlack(signing_secret=SECRET, bot_token=TOKEN)
+    ws.add_user(MGR, "maria", team_id="T0INTERNAL")
+    for c in channels:
+        ws.add_channel(c, c.lower(), members=[MGR])
+    queue.put(ws.start())
+    while True:
+        cmd = commands.get()
+        if cmd == "stop":
+            break
+        posts = ws.calls_to("chat.postMessage")
+        queue.put({"posts": len(posts), "summaries": sum(1 for p in posts if str(p.get("text", "")).startswith(
+            "Payments summary")), "errors": [str(e) for e in ws.errors][:5]})
+    ws.stop()
+
+
+# ---- setup -------------------------------------------------------------------------------
+def _make_db(path: Path, projects: list[tuple[str, str, float]], day: date) -> str:
+    from storage import repo
+    from storage.db import SessionFactory, make_engine, upgrade
+    from storage.models import Project
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with repo.transaction(SessionFactory(engine)) as s:
+        for biller, channel, projected in projects:
+            p = Project(team_id="T0INTERNAL", biller_id=biller, addon="Pay by phone", pay_channel="ivr",
+                        golive=day, projected_per_day=round(projected, 1), channel_id=channel, manager_id=MGR,
+                        specialist_ids=["U0SPEC"], tz=TZ, created_by="U0SPEC")
+            repo.create_project(s, p, "U0SPEC", "bench")
+    engine.dispose()
+    return url
+
+
+def _run_daily(env: dict[str, str], day: date, trace: bool = False) -> dict:
+    script = RUN.format(root=str(ROOT), day=day.isoformat(), trace=trace)
+    out = subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True,
+                         text=True, timeout=3600)
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        raise SystemExit(f"run-daily failed ({out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    res = json.loads(lines[-1])
+    res["summary_line"] = next((x for x in reversed(lines) if x.startswith("run-daily:")), "")
+    return res
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _download(url: str, billers: list[str], day: date) -> tuple[float, int, int]:
+    start, end = day_window(day, TZ)
+    with PaymentsClient(url) as client:
+        t0 = time.perf_counter()
+        n = sum(1 for b in billers for _ in client.iter_payments(b, start, end, page_size=500))
+        return time.perf_counter() - t0, n, client.page_count
+
+
+def _env(db_url: str, slack_url: str, pay_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": db_url, "SLACK_API_URL": slack_url, "SLACK_BOT_TOKEN": TOKEN,
+            "PAYMENTS_API_URL": pay_url, "LOG_LEVEL": "ERROR", "CS_CHANNEL": "", "MANAGERS_CHANNEL": ""}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--projects", type=int, default=1000)
+    ap.add_argument("--payments", type=int, default=500_000, help="payments on the day across all projects")
+    ap.add_argument("--date", type=date.fromisoformat, default=date(2026, 3, 11), help="a local day (a Wednesday)")
+    ap.add_argument("--mem-projects", type=int, default=10, help="projects of the memory runs (d)")
+    ap.add_argument("--mem", type=lambda s: [int(x) for x in s.split(",")], default=[500, 20_000],
+                    help="payments a day per project in the memory runs (comma-separated)")
+    args = ap.parse_args(argv)
+    day = args.date
+    per = args.payments / args.projects / WEEKLY[day.weekday()]
+    main_projects = [(f"bench-{i:05d}", f"C1B{i:05d}", per * DEFAULT_MIX["ivr"]) for i in range(args.projects)]
+    mem_sets = {n: [(f"mem{n}-{i:03d}", f"C2M{n}X{i:03d}", n * DEFAULT_MIX["ivr"]) for i in range(args.mem_projects)]
+                for n in args.mem}
+    profiles = [(b, per) for b, _, _ in main_projects]
+    profiles += [(b, n / WEEKLY[day.weekday()]) for n, rows in mem_sets.items() for b, _, _ in rows]
+    channels = [c for _, c, _ in main_projects] + [c for rows in mem_sets.values() for _, c, _ in rows]
+    began = time.perf_counter()
+    print(f"run-daily benchmark: {args.projects:,} projects, ~{args.payments:,} payments on {day} ({TZ}); "
+          f"{os.cpu_count()} CPU(s); SQLite; simulator and Slack workspace in child processes")
+
+    ctx = mp.get_context("spawn")
+    pq, pstop = ctx.Queue(), ctx.Event()
+    sq, scmd = ctx.Queue(), ctx.Queue()
+    pay = ctx.Process(target=_serve_payments, args=(pq, pstop, profiles, day), daemon=True)
+    sl = ctx.Process(target=_serve_slack, args=(sq, scmd, channels), daemon=True)
+    pay.start()
+    sl.start()
+    with tempfile.TemporaryDirectory(prefix="addon-bench-") as tmp:
+        try:
+            pay_url, slack_url = pq.get(timeout=120), sq.get(timeout=120)
+            db_url = _make_db(Path(tmp) / "main.db", main_projects, day)
+            billers = [b for b, _, _ in main_projects]
+            _download(pay_url, billers, day)  # warm-up: the simulator plans each biller's day once
+            cpu0 = (time.process_time(), _cpu(pay.pid))
+            a_s, n, pages = _download(pay_url, billers, day)
+            cpu_a = (time.process_time() - cpu0[0], _cpu(pay.pid) - cpu0[1])
+            print(f"\na. download only:  {n:>9,} payments, {pages:,} pages in {a_s:7.2f} s "
+                  f"({n / a_s:,.0f} payments/s); CPU: client {cpu_a[0]:.1f} s, simulator {cpu_a[1]:.1f} s")
+            env = _env(db_url, slack_url, pay_url)
+            cpu0 = (_cpu(pay.pid), _cpu(sl.pid))
+            b = _run_daily(env, day)
+            scmd.put("count")
+            posted = sq.get(timeout=60)
+            cpu_b = (_cpu(pay.pid) - cpu0[0], _cpu(sl.pid) - cpu0[1])
+            print(f"b. run-daily:      {b['seconds']:7.2f} s = {b['seconds'] / a_s:.2f}x the download; "
+                  f"peak RSS {b['maxrss_kib'] / 1024:,.0f} MiB; {posted['summaries']:,} summaries posted "
+                  f"({posted['posts']:,} posts in all)")
+            print(f"   CPU: run-daily {b['cpu']:.1f} s (+ its worker processes {b['workers_cpu']:.1f} s, peak RSS "
+                  f"{b['workers_maxrss_kib'] / 1024:,.0f} MiB each at most), simulator {cpu_b[0]:.1f} s, "
+                  f"Slack workspace {cpu_b[1]:.1f} s")
+            print(f"   {b['summary_line']}")
+            c = _run_daily(env, day)
+            scmd.put("count")
+            again = sq.get(timeout=60)
+            print(f"c. run-daily again: {c['seconds']:6.2f} s; new posts: {again['posts'] - posted['posts']} "
+                  f"(nothing is posted twice)")
+            if again["errors"]:
+                print(f"   Slack refusals: {again['errors']}")
+            print(f"\nd. memory against volume ({args.mem_projects} projects a run, fresh database each):")
+            for n_day, rows in mem_sets.items():
+                url = _make_db(Path(tmp) / f"mem{n_day}.db", rows, day)
+                r = _run_daily(_env(url, slack_url, pay_url), day)
+                rt = _run_daily(_env(url, slack_url, pay_url), day, trace=True)
+                print(f"   {n_day:>7,} payments a project a day ({n_day * len(rows):>9,} in all): "
+                      f"peak RSS {r['maxrss_kib'] / 1024:6,.0f} MiB, peak traced after start-up imports "
+                      f"(a re-run) {rt['traced_peak'] / 2**20:6.1f} MiB, {r['seconds']:.2f} s")
+        finally:
+            pstop.set()
+            scmd.put("stop")
+            for proc in (pay, sl):
+                proc.join(timeout=15)
+                if proc.is_alive():
+                    proc.terminate()
+    print(f"\ntotal {time.perf_counter() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Alert buttons, the dismiss modal, reactions on alert messages, and
+`/addon summary`. Thin: the rules live in bot.monitoring_actions and
+bot.monitoring_rules; the alert message edits itself through the outbox."""
+
+from __future__ import annotations
+
+
+from bot import fmt
+from bot.errors import Conflict
+from bot.handlers.common import actor_of, guard, input_value, project_id_of, state_values, tell, view_meta
+from bot.monitoring_rules import local_now, yesterday
+from bot.monitoring_views import (
+    A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS, dismiss_modal, project_title, summary_message,
+)
+from bot.views import context as context_block
+from bot.views import parse_value
+from bot.workflow import ensure_can_read
+
+REACTIONS = {"eyes": "acknowledge", "white_check_mark": "resolve", "heavy_check_mark": "resolve"}
+
+
+def _alert_id(body) -> int | None:
+    action = (body.get("actions") or [{}])[0]
+    a = parse_value(action.get("value")).get("a")
+    return a if isinstance(a, int) else None
+
+
+def register(app, deps) -> None:
+    desk = deps.extras["alerts"]
+
+    @app.action(A_ALERT_ACK)
+    @guard
+    def acknowledge(ack, body, context, respond, client):
+        ack()
+        aid = _alert_id(body)
+        if aid is not None:
+            desk.act(actor_of(context), aid, "acknowledge", surface="button")
+
+    @app.action(A_ALERT_ITEM)
+    @guard
+    def add_item(ack, body, context, respond, client):
+        ack()
+        aid = _alert_id(body)
+        if aid is None:
+            return
+        p, number = desk.add_item(actor_of(context), aid, "button")
+        tell({"body": body, "respond": respond, "client": client, "context": context},
+             f"Added item #{number} to step 2 of {project_title(p)}. Remedy it, or escalate it with "
+             f"`/addon case {number}` in {fmt.channel(p.channel_id)}.")
+
+    @app.action(A_ALERT_DISMISS)
+    @guard
+    def open_dismiss(ack, body, context, client):
+        ack()
+        aid = _alert_id(body)
+        if aid is None:
+            return
+        p, alert = desk.check(actor_of(context), aid, "dismiss")
+        client.views_open(trigger_id=body["trigger_id"], view=dismiss_modal(p, alert))
+
+    @app.view(V_ALERT_DISMISS)
+    @guard
+    def dismiss(ack, body, view, client, context):
+        reason = input_value(state_values(view), "reason", "reason") or ""
+        if len(reason.strip()) < 3:
+            ack(response_action="errors", errors={"reason": "Say in a few words why this is expected."})
+            return
+        ack()
+        meta = view_meta(body)
+        desk.act(actor_of(context), int(meta["a"]), "dismiss", reason=reason.strip(), surface="modal")
+
+    @app.event("reaction_added")
+    @guard
+    def reaction(event, context, client, body):
+        action = REACTIONS.get((event.get("reaction") or "").split("::")[0])
+        item = event.get("item") or {}
+        if action is None or item.get("type") != "message":
+            return
+        aid = desk.alert_at(item.get("channel"), item.get("ts"))
+        if aid is None:
+            return  # not an alert message: not ours to answer
+        desk.act(actor_of(context), aid, action, surface="reaction")
+
+
+def summary_command(*, deps, cmd, actor, body, respond, client, context) -> None:
+    """`/addon summary [YYYY-MM-DD]`: the day's summary, ephemeral. Stored when
+    it was posted; otherwise computed now, neither posted nor stored."""
+    ensure_can_read(actor)
+    pid = project_id_of(context)
+    snap = deps.service.snapshot(pid)
+    now = deps.clock()
+    d = cmd.day or yesterday(now, snap.tz)
+    if d < snap.golive:
+        raise Conflict(f"{project_title(snap)} goes live on {fmt.day(snap.golive)}; summaries start on "
+                       f"go-live day, so there is none for {fmt.day(d)}.")
+    if d >= local_now(now, snap.tz).date():
+        raise Conflict(f"{fmt.day(d)} is not over yet in {snap.tz}; a summary covers a whole local day. "
+                       "`/addon summary` shows yesterday's.")
+    p, facts, stored = deps.extras["monitor"].summary_for(pid, d)
+    text, blocks = summary_message(p, facts)
+    if not stored:
+        blocks.append(context_block("Computed now for you only: not posted, not stored. The daily summary is "
+                                    f"posted in the project channel at {deps.settings.SUMMARY_TIME} {p.tz}."))
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

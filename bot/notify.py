@@ -1,0 +1,378 @@
+"""The outbox: the only code that posts on a schedule.
+
+Every scheduled post is a `post` row keyed by an idempotency key and written
+in the same transaction as the state it reports (a day's summary, an alert),
+so it exists before anything is sent. Sending claims the row first with one
+conditional UPDATE; only the claimant calls Slack. So:
+
+- a restart or a second instance never posts twice: the key is unique, and
+  the claim lets one sender at a time through;
+- nothing is lost: a row stays pending until Slack answered ok, failed sends
+  are retried with backoff on the tick, and after MAX_ATTEMPTS the failure is
+  reported (log and a message to a person) while retries go on;
+- a sender that died mid-send leaves a claim that expires after CLAIM_TTL;
+  the next sender first looks for the message it may already have posted
+  (each post carries its key in Slack message metadata) before posting;
+- a post whose content changes later (a restated summary, an acknowledged
+  alert) is edited in place with chat.update; a post can be a reply in the
+  thread of another post, referenced by key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Optional
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session
+
+from storage import repo
+from storage.dbutil import insert_ignore
+from storage.models import Post, Project
+
+log = logging.getLogger("addon_bot.notify")
+
+CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead sender
+MAX_ATTEMPTS = 5  # reported to a person after this many failed attempts; retries go on
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+METADATA_EVENT = "addon_bot_post"
+# Slack answers that mean "the blocks are the problem": the next attempt sends text only.
+BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at an hour."""
+    return min(BACKOFF_MAX, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+
+
+# ---- writing to the outbox (inside the caller's transaction) -------------------------
+def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
+            blocks: Optional[list] = None, project_id: Optional[int] = None,
+            thread_key: Optional[str] = None, meta: Optional[dict] = None,
+            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
+    """Store (or restate) the post `key`. Unchanged content is a no-op; changed
+    content of a post already sent is marked for an edit in place. Returns the
+    row when it existed before (None for a new post)."""
+    content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
+    if insert_ignore(s, Post, dict(
+            idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
+            thread_key=thread_key, payload={**content, "rev": 1}, state="pending", attempts=0,
+            ts=ts, created_at=repo.now()), ["idempotency_key"]):
+        return None  # new: stored as given
+    row = _by_key(s, key)
+    if _same(row.payload, content) and (ts is None or ts == row.ts):
+        return row
+    row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
+                   "plain": row.payload.get("plain", False)}
+    if ts is not None and ts != row.ts:
+        row.ts = ts
+    if row.state == "sent":  # an edit in place of a post already sent
+        row.state, row.next_attempt_at, row.attempts = "pending", None, 0
+    elif row.state == "failed":  # new content: worth trying at once
+        row.state, row.next_attempt_at = "pending", None
+    s.add(row)
+    s.flush()
+    return row
+
+
+def _same(payload: dict, content: dict) -> bool:
+    return all(payload.get(k) == v for k, v in content.items())
+
+
+def _by_key(s: Session, key: str) -> Optional[Post]:
+    """The row, locked for this transaction (PostgreSQL; SQLite writers are serialised)."""
+    return _locked(s, Post.idempotency_key == key)
+
+
+def _locked(s: Session, where) -> Optional[Post]:
+    stmt = select(Post).where(where).with_for_update().execution_options(populate_existing=True)
+    return s.execute(stmt).scalars().first()
+
+
+def post_by_ts(s: Session, channel: str, ts: str, kinds: Iterable[str]) -> Optional[Post]:
+    stmt = select(Post).where(Post.channel_id == channel, Post.ts == ts, Post.kind.in_(list(kinds)))
+    return s.execute(stmt.limit(1)).scalars().first()
+
+
+def post_ts(s: Session, key: str) -> Optional[str]:
+    return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+# ---- sending -------------------------------------------------------------------------
+@dataclass
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0  # not sendable yet (thread parent unsent)
+
+
+@dataclass
+class _Outcome:
+    row: Post  # as claimed (detached)
+    channel: Optional[str] = None
+    ts: Optional[str] = None
+    error: Optional[str] = None
+    retry_after: Optional[int] = None
+
+
+class Notifier:
+    """Sends what the outbox holds. `client` should not retry connection errors
+    itself (a lost answer would post twice); the outbox retries, safely.
+
+    A drain claims a batch of due posts in one transaction (a claim token of
+    its own, so two drains of one instance never share rows), sends them from
+    `workers` threads, and records the outcomes in one transaction."""
+
+    BATCH = 50
+
+    def __init__(self, client: WebClient, session_factory: Callable[[], Session],
+                 clock: Callable[[], datetime], *, managers_channel: Optional[str] = None,
+                 me: Optional[str] = None, workers: int = 4):
+        self.client = client
+        self.session_factory = session_factory
+        self.clock = clock
+        self.managers_channel = managers_channel
+        self.me = me or instance_id()
+        self.workers = workers
+        self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
+        self._shared_cache: dict[str, bool] = {}
+        self._tokens = itertools.count(1)
+
+    def _due(self, now: datetime):
+        return or_(
+            and_(Post.state.in_(("pending", "failed")),
+                 or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now)),
+            and_(Post.state == "sending", Post.claimed_at < now - CLAIM_TTL),
+        )
+
+    def drain(self, now: Optional[datetime] = None, *, keys: Optional[Iterable[str]] = None,
+              project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> DrainResult:
+        """Send every due post (or only `keys`, or those of `project_ids`), oldest
+        first, thread parents before replies."""
+        now = now or self.clock()
+        stmt = select(Post.id, Post.thread_key).where(self._due(now))
+        if keys is not None:
+            stmt = stmt.where(Post.idempotency_key.in_(list(keys)))
+        if project_ids is not None:
+            stmt = stmt.where(Post.project_id.in_(list(project_ids)))
+        with self.session_factory() as s:
+            rows = list(s.execute(stmt.order_by(Post.id).limit(limit)))
+        out = DrainResult()
+        self._shared_cache = {}
+        with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="notify") as pool:
+            for ids in ([i for i, t in rows if t is None], [i for i, t in rows if t is not None]):
+                for k in range(0, len(ids), self.BATCH):
+                    batch = ids[k:k + self.BATCH]
+                    for _ in range(4):  # again for posts whose content changed while being sent
+                        batch = self._batch(batch, now, out, pool)
+                        if not batch:
+                            break
+        return out
+
+    def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool) -> list[int]:
+        rows, waiting = self._claim(ids, now)
+        out.waiting += waiting
+        outcomes = list(pool.map(self._deliver, rows)) if len(rows) > 1 else [self._deliver(r) for r in rows]
+        again = self._record(outcomes, now)
+        for o in outcomes:
+            if o.error is not None:
+                out.failed += 1
+            elif o.row.id not in again:
+                out.sent += 1
+        return again
+
+    def _claim(self, ids: list[int], now: datetime) -> tuple[list[tuple[Post, Optional[str]]], int]:
+        """Claim the due rows among `ids`: [(row, thread parent ts)], and how many wait for
+        their thread's parent (those are not claimed; a later drain takes them)."""
+        token = f"{self.me}#{next(self._tokens)}"
+        with repo.transaction(self.session_factory) as s:
+            meta = list(s.execute(select(Post.id, Post.thread_key).where(Post.id.in_(ids))))
+            parents = {k: post_ts(s, k) for _, k in meta if k}
+            ready = [i for i, k in meta if not k or parents.get(k)]
+            if not ready:
+                return [], len(meta)
+            s.execute(update(Post).where(Post.id.in_(ready), self._due(now))
+                      .values(state="sending", claimed_by=token, claimed_at=now, attempts=Post.attempts + 1)
+                      .execution_options(synchronize_session=False))
+            rows = list(s.execute(select(Post).where(Post.id.in_(ready), Post.claimed_by == token)
+                                  .order_by(Post.id)).scalars())
+            for r in rows:
+                s.expunge(r)
+            return [(r, parents.get(r.thread_key)) for r in rows], len(meta) - len(ready)
+
+    def _deliver(self, claimed: tuple[Post, Optional[str]]) -> _Outcome:
+        """The Slack calls for one claimed post; no database here."""
+        row, parent_ts = claimed
+        out = _Outcome(row)
+        try:
+            out.channel = self._channel(row)
+            ts = row.ts
+            if ts is None and row.attempts > 1:
+                ts = self._already_posted(row, out.channel, parent_ts)
+            if ts is not None:  # edit in place (a restated post, or one found already posted)
+                ts = self._update(row, out.channel, ts)
+            if ts is None and not row.payload.get("edit_only"):
+                ts = self._post(row, out.channel, parent_ts)
+            out.ts = ts
+        except SlackApiError as e:
+            out.error = (e.response.get("error") if e.response is not None else None) or "unknown"
+            if e.response is not None and e.response.status_code == 429:
+                out.retry_after = int(e.response.headers.get("Retry-After", "30") or 30)
+        except _NotPostable as e:
+            out.error = str(e)
+        except Exception as e:  # noqa: BLE001 - network trouble: retried, never dropped
+            out.error = f"{type(e).__name__}: {e}"
+        return out
+
+    # -- Slack calls --
+    def _channel(self, row: Post) -> str:
+        ch = row.channel_id
+        if ch[:1] in ("U", "W"):  # a person: their DM with the bot
+            return self.client.conversations_open(users=ch)["channel"]["id"]
+        if ch[:1] != "D" and row.kind in INTERNAL_KINDS:
+            shared = self._shared_cache.get(ch)
+            if shared is None:  # checked at send time: a channel can become shared after registration
+                info = self.client.conversations_info(channel=ch)["channel"]
+                shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+                self._shared_cache[ch] = shared
+            if shared:
+                raise _NotPostable("channel_is_shared_with_another_organisation")
+        return ch
+
+    @staticmethod
+    def _content(row: Post) -> dict[str, Any]:
+        p = row.payload
+        out: dict[str, Any] = {"text": p.get("text") or " "}
+        if p.get("blocks") and not p.get("plain"):
+            out["blocks"] = p["blocks"]
+        return out
+
+    def _post(self, row: Post, channel: str, parent_ts: Optional[str]) -> str:
+        kw = self._content(row)
+        if parent_ts:
+            kw["thread_ts"] = parent_ts
+        r = self.client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}, **kw)
+        return r["ts"]
+
+    def _update(self, row: Post, channel: str, ts: str) -> Optional[str]:
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **self._content(row))
+            return ts
+        except SlackApiError as e:
+            if e.response.get("error") in ("message_not_found", "cant_update_message"):
+                log.warning("post %s: message %s is gone; %s", row.idempotency_key, ts,
+                            "nothing to edit" if row.payload.get("edit_only") else "posting it again")
+                return None
+            raise
+
+    def _already_posted(self, row: Post, channel: str, parent_ts: Optional[str]) -> Optional[str]:
+        """After an attempt that may have reached Slack, find the message by its key."""
+        try:
+            if parent_ts:
+                msgs = self.client.conversations_replies(channel=channel, ts=parent_ts, limit=200,
+                                                         include_all_metadata=True)["messages"]
+            else:
+                oldest = (row.created_at - timedelta(minutes=1)).timestamp() if row.created_at else 0
+                msgs = self.client.conversations_history(channel=channel, oldest=str(oldest), limit=200,
+                                                         include_all_metadata=True)["messages"]
+        except SlackApiError as e:
+            log.info("post %s: could not look for an earlier attempt: %s", row.idempotency_key,
+                     e.response.get("error"))
+            return None
+        for m in msgs or []:
+            md = m.get("metadata") or {}
+            if md.get("event_type") == METADATA_EVENT and \
+                    (md.get("event_payload") or {}).get("key") == row.idempotency_key:
+                log.info("post %s was already posted (ts %s) by an earlier attempt", row.idempotency_key, m["ts"])
+                return m["ts"]
+        return None
+
+    # -- recording the outcomes --
+    def _record(self, outcomes: list[_Outcome], now: datetime) -> list[int]:
+        """One transaction for a batch; the ids whose content changed while being
+        sent (they are still to send)."""
+        if not outcomes:
+            return []
+        again = []
+        with repo.transaction(self.session_factory) as s:
+            for o in outcomes:
+                cur = _locked(s, Post.id == o.row.id)
+                if cur is None or cur.claimed_by != o.row.claimed_by:
+                    continue  # our claim expired and another sender took it over
+                if o.error is None:
+                    if not self._sent(s, cur, o, now):
+                        again.append(cur.id)
+                else:
+                    self._failed(s, cur, o, now)
+        return again
+
+    def _sent(self, s: Session, cur: Post, o: _Outcome, now: datetime) -> bool:
+        cur.ts, cur.channel_id, cur.sent_at = o.ts, o.channel, now
+        cur.last_error, cur.claimed_by, cur.next_attempt_at = None, None, None
+        # Changed while we sent it: still pending, sent again at once.
+        done = cur.payload.get("rev") == o.row.payload.get("rev")
+        cur.state = "sent" if done else "pending"
+        if done:
+            cur.attempts = 0
+        s.add(cur)
+        hook = self.on_sent.get(cur.kind)
+        if hook is not None and o.ts is not None:
+            hook(s, cur)  # bookkeeping in the same transaction; it must not touch locked rows
+        return done
+
+    def _failed(self, s: Session, cur: Post, o: _Outcome, now: datetime) -> None:
+        attempts, err = cur.attempts, o.error or "unknown"
+        wait = backoff(attempts)
+        if o.retry_after:
+            wait = max(wait, timedelta(seconds=o.retry_after))
+        level = logging.ERROR if attempts >= MAX_ATTEMPTS else logging.WARNING
+        log.log(level, "post %s (%s, project %s, channel %s) failed, attempt %d: %s; retrying in %s",
+                cur.idempotency_key, cur.kind, cur.project_id, cur.channel_id, attempts, err, wait)
+        cur.state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+        cur.last_error = err[:500]
+        cur.claimed_by, cur.next_attempt_at = None, now + wait
+        if err in BLOCK_ERRORS:
+            cur.payload = {**cur.payload, "plain": True}
+        s.add(cur)
+        if attempts == MAX_ATTEMPTS and cur.kind != "report":
+            self._report(s, cur, err)
+
+    def _report(self, s: Session, row: Post, err: str) -> None:
+        """Tell a person that a post keeps failing (itself through the outbox)."""
+        p = s.get(Project, row.project_id) if row.project_id else None
+        target = p.manager_id if p is not None else None
+        if target is None or row.channel_id == target or row.channel_id.startswith("D"):
+            target = self.managers_channel
+        if target is None:
+            return
+        where = f"<#{row.channel_id}>" if row.channel_id[:1] in ("C", "G") else "a direct message"
+        what = f"{p.addon} · {p.biller_id}" if p is not None else "a project"
+        text = (f":warning: I could not post the {row.kind.replace('_', ' ')} for {what} in {where} after "
+                f"{row.attempts} attempts (last error: `{err}`). I keep retrying, at most hourly; nothing is "
+                "dropped. If I was removed from the channel, `/invite @addon-bot` there.")
+        enqueue(s, key=f"report:{row.idempotency_key}", kind="report", channel=target, text=text,
+                project_id=row.project_id)
+
+
+class _NotPostable(Exception):
+    """A reason of ours not to post (e.g. the channel became shared)."""
+
+
+# Kinds whose content is internal: never posted into a channel shared with another organisation.
+INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report"})
