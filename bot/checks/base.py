@@ -114,6 +114,42 @@ def history(ctx: CheckContext, before: date, max_days: Optional[int] = None) -> 
     return [s for s in ctx.days if live(ctx, s) and lo <= s.local_date < before]
 
 
+@dataclass(frozen=True)
+class Elevated:
+    """A count judged against its usual rate among the payments that could show it."""
+
+    count: int
+    among: int  # the payments that could show it
+    usual: float  # the usual rate: the add-on's own history, or the default
+    own: bool  # the usual rate comes from the add-on's own history
+    expected: float
+    p: float
+
+
+def elevated_rate(
+    ctx: CheckContext, s: DaySummary, t: Mapping[str, float], baseline_days: int,
+    count_of: Callable[[DaySummary], int], among_of: Callable[[DaySummary], int],
+) -> Optional[Elevated]:
+    """The judged day's count if it is improbably high for its usual rate, else None.
+
+    Uses thresholds min_count, min_baseline, usual_rate, usual_floor and max_p.
+    """
+    count = count_of(s)
+    if count < max(t["min_count"], 1):
+        return None
+    hist = history(ctx, s.local_date, baseline_days)
+    hn = sum(among_of(x) for x in hist)
+    own = hn > 0 and hn >= t["min_baseline"]
+    usual = sum(count_of(x) for x in hist) / hn if own else t["usual_rate"]
+    usual = max(usual, t["usual_floor"])
+    among = max(among_of(s), count)
+    expected = usual * among
+    p = poisson_sf(count, expected)
+    if not p < t["max_p"]:
+        return None
+    return Elevated(count, among, usual, own, expected, p)
+
+
 def on_channel(s: DaySummary) -> str:
     """' on ivr' for an add-on with its own channel; '' when the add-on is every channel."""
     return f" on {s.addon_channel}" if s.addon_channel else ""

@@ -18,7 +18,7 @@ from typing import Optional
 
 from bot import fmt
 
-from .base import CheckContext, Finding, about, history, judged, num, on_channel, params, plural, poisson_sf, pval
+from .base import CheckContext, Finding, about, elevated_rate, judged, num, on_channel, params, plural, pval
 from bot.summary import DaySummary
 
 ID = "duplicate_payments"
@@ -48,19 +48,10 @@ def check(ctx: CheckContext) -> Optional[Finding]:
     s = judged(ctx)
     if s is None:
         return None
-    d = s.addon.duplicates
-    if d < max(t["min_count"], 1):
+    e = elevated_rate(ctx, s, t, BASELINE_DAYS, lambda x: x.addon.duplicates, _eligible)
+    if e is None:
         return None
-    hist = history(ctx, s.local_date, BASELINE_DAYS)
-    hn = sum(_eligible(x) for x in hist)
-    own = hn > 0 and hn >= t["min_baseline"]
-    usual = sum(x.addon.duplicates for x in hist) / hn if own else t["usual_rate"]
-    usual = max(usual, t["usual_floor"])
-    n = max(_eligible(s), d)
-    expected = usual * n
-    p = poisson_sf(d, expected)
-    if not p < t["max_p"]:
-        return None
+    d, n, usual, own, expected, p = e.count, e.among, e.usual, e.own, e.expected, e.p
     message = (
         f"{plural(d, 'likely duplicate payment')}{on_channel(s)} on {fmt.day(s.local_date)} "
         f"(same payer and amount minutes apart) among {plural(n, 'payment')}; "

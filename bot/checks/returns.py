@@ -26,7 +26,7 @@ from typing import Optional
 
 from bot import fmt
 
-from .base import CheckContext, Finding, about, history, judged, num, on_channel, params, plural, poisson_sf, pval
+from .base import CheckContext, Finding, about, elevated_rate, judged, num, on_channel, params, plural, pval
 from bot.summary import DaySummary
 
 ID = "returns"
@@ -61,19 +61,10 @@ def check(ctx: CheckContext) -> Optional[Finding]:
     s = judged(ctx)
     if s is None:
         return None
-    r = s.addon.returned
-    if r < max(t["min_count"], 1):
+    e = elevated_rate(ctx, s, t, BASELINE_DAYS, lambda x: x.addon.returned, _ach)
+    if e is None:
         return None
-    hist = history(ctx, s.local_date, BASELINE_DAYS)
-    hn = sum(_ach(x) for x in hist)
-    own = hn > 0 and hn >= t["min_baseline"]
-    usual = sum(x.addon.returned for x in hist) / hn if own else t["usual_rate"]
-    usual = max(usual, t["usual_floor"])
-    n = max(_ach(s), r)
-    expected = usual * n
-    p = poisson_sf(r, expected)
-    if not p < t["max_p"]:
-        return None
+    r, n, usual, own, expected, p = e.count, e.among, e.usual, e.own, e.expected, e.p
     codes = {k: int(v) for k, v in s.addon.return_codes.items() if k.upper().startswith("R")}
     top = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     top_txt = f" Codes: {', '.join(f'{k} ({fmt.count(v)})' for k, v in top)}." if top else ""
