@@ -150,6 +150,56 @@ def elevated_rate(
     return Elevated(count, among, usual, own, expected, p)
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """A run of consecutive low days ending on the judged day, against an expectation."""
+
+    run: list[DaySummary]
+    got: int  # add-on payments over the run
+    exp: float  # expected over the run
+
+
+def shortfall_run(
+    ctx: CheckContext, s: DaySummary, expected: Callable[[DaySummary], float], max_share: float,
+    max_days: int,
+) -> Optional[Shortfall]:
+    """At least two consecutive live days ending on `s`, each with at most
+    `max_share` of its expected count; None otherwise."""
+    run = run_back(ctx, s, lambda x: x.addon.attempts <= max_share * expected(x), max_days)
+    if len(run) < 2:
+        return None
+    exp = sum(expected(x) for x in run)
+    if exp <= 0:
+        return None
+    return Shortfall(run, sum(x.addon.attempts for x in run), exp)
+
+
+def shortfall_finding(
+    check_id: str, s: DaySummary, sf: Shortfall, expected: Callable[[DaySummary], float], p: float,
+    against: str, evidence: Mapping[str, object],
+) -> Finding:
+    """The finding of a soft shortfall check: what came, what was expected, from what."""
+    share = sf.got / sf.exp
+    message = (
+        f"{plural(sf.got, 'payment')}{on_channel(s)} {span(sf.run[0].local_date, s.local_date)} "
+        f"({fmt.count(s.addon.attempts)} on the last day): {share:.0%} of the {about(sf.exp)} expected from the "
+        f"{against}."
+    )
+    return Finding(
+        check=check_id,
+        severity="warning",
+        message=message,
+        evidence={
+            "payments": [x.addon.attempts for x in sf.run],
+            "expected": [num(expected(x), 2) for x in sf.run],
+            "dates": [x.local_date.isoformat() for x in sf.run],
+            **evidence,
+            "share_of_expected": num(share),
+            "p_value": pval(p),
+        },
+    )
+
+
 def on_channel(s: DaySummary) -> str:
     """' on ivr' for an add-on with its own channel; '' when the add-on is every channel."""
     return f" on {s.addon_channel}" if s.addon_channel else ""

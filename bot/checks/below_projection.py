@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-from bot import fmt
 from bot.summary import DaySummary
 
 from .base import (
@@ -23,14 +22,11 @@ from .base import (
     about,
     judged,
     num,
-    on_channel,
     params,
-    plural,
     poisson_cdf,
-    pval,
     rhythm,
-    run_back,
-    span,
+    shortfall_finding,
+    shortfall_run,
 )
 
 ID = "below_projection"
@@ -52,32 +48,13 @@ def check(ctx: CheckContext) -> Optional[Finding]:
     def expected(x: DaySummary) -> float:
         return proj * rh.low(x.local_date)
 
-    run = run_back(ctx, s, lambda x: x.addon.attempts <= t["ratio"] * expected(x), MAX_RUN_DAYS)
-    if len(run) < 2:
+    sf = shortfall_run(ctx, s, expected, t["ratio"], MAX_RUN_DAYS)
+    if sf is None:
         return None
-    got = sum(x.addon.attempts for x in run)
-    exp = sum(expected(x) for x in run)
-    if exp <= 0:
-        return None
-    p = poisson_cdf(got, exp)
+    p = poisson_cdf(sf.got, sf.exp)
     if not p < t["max_p"]:
         return None
-    share = got / exp
-    message = (
-        f"{plural(got, 'payment')}{on_channel(s)} {span(run[0].local_date, s.local_date)} "
-        f"({fmt.count(s.addon.attempts)} on the last day): {share:.0%} of the {about(exp)} expected from the "
-        f"projection ({about(proj)}/day, weekday-adjusted)."
-    )
-    return Finding(
-        check=ID,
-        severity="warning",
-        message=message,
-        evidence={
-            "payments": [x.addon.attempts for x in run],
-            "expected": [num(expected(x), 2) for x in run],
-            "dates": [x.local_date.isoformat() for x in run],
-            "projected_per_day": num(proj),
-            "share_of_expected": num(share),
-            "p_value": pval(p),
-        },
+    return shortfall_finding(
+        ID, s, sf, expected, p, f"projection ({about(proj)}/day, weekday-adjusted)",
+        {"projected_per_day": num(proj)},
     )

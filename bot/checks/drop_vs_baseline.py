@@ -23,7 +23,6 @@ import math
 from datetime import timedelta
 from typing import Optional
 
-from bot import fmt
 from bot.summary import DaySummary
 
 from .base import (
@@ -35,14 +34,11 @@ from .base import (
     mad,
     median,
     num,
-    on_channel,
     params,
-    plural,
     poisson_cdf,
-    pval,
     rhythm,
-    run_back,
-    span,
+    shortfall_finding,
+    shortfall_run,
 )
 
 ID = "drop_vs_baseline"
@@ -75,38 +71,20 @@ def check(ctx: CheckContext) -> Optional[Finding]:
     def expected(x: DaySummary) -> float:
         return level * rh.mid(x.local_date)
 
-    run = run_back(ctx, s, lambda x: x.addon.attempts <= (1 - t["min_drop"]) * expected(x), MAX_RUN_DAYS)
-    if len(run) < 2:
+    sf = shortfall_run(ctx, s, expected, 1 - t["min_drop"], MAX_RUN_DAYS)
+    if sf is None:
         return None
-    got = sum(x.addon.attempts for x in run)
-    exp = sum(expected(x) for x in run)
     # Day-to-day spread adds up like independent noise over the run.
-    sd = max(spread * math.sqrt(sum(rh.mid(x.local_date) ** 2 for x in run)), math.sqrt(exp))
-    z = (exp - got) / sd if sd > 0 else 0.0
+    sd = max(spread * math.sqrt(sum(rh.mid(x.local_date) ** 2 for x in sf.run)), math.sqrt(sf.exp))
+    z = (sf.exp - sf.got) / sd if sd > 0 else 0.0
     if z < t["min_z"]:
         return None
-    p = poisson_cdf(got, exp)
+    p = poisson_cdf(sf.got, sf.exp)
     if not p < t["max_p"]:
         return None
-    share = got / exp
-    message = (
-        f"{plural(got, 'payment')}{on_channel(s)} {span(run[0].local_date, s.local_date)} "
-        f"({fmt.count(s.addon.attempts)} on the last day): {share:.0%} of the {about(exp)} expected from the "
-        f"add-on's usual {about(level)}/day over the previous {len(base)} days (weekday-adjusted)."
-    )
-    return Finding(
-        check=ID,
-        severity="warning",
-        message=message,
-        evidence={
-            "payments": [x.addon.attempts for x in run],
-            "expected": [num(expected(x), 2) for x in run],
-            "dates": [x.local_date.isoformat() for x in run],
-            "baseline_level_per_day": num(level),
-            "baseline_spread": num(spread),
-            "baseline_days": len(base),
-            "z": num(z, 2),
-            "share_of_expected": num(share),
-            "p_value": pval(p),
-        },
+    return shortfall_finding(
+        ID, s, sf, expected, p,
+        f"add-on's usual {about(level)}/day over the previous {len(base)} days (weekday-adjusted)",
+        {"baseline_level_per_day": num(level), "baseline_spread": num(spread),
+         "baseline_days": len(base), "z": num(z, 2)},
     )
