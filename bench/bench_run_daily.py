@@ -49,7 +49,7 @@ import json, resource, sys, time, tracemalloc
 sys.path.insert(0, {root!r})
 from bot.cli import main
 # Imports are not the command's work (nor its memory):
-import bot.runtime, bot.monitoring_cli, bot.monitoring_wiring, bot.cs_wiring, bot.handlers.alerts, alembic.command
+import bot.runtime, bot.monitoring.cli, bot.monitoring.wiring, bot.cs.wiring, bot.handlers.alerts, alembic.command
 if {trace}:
     tracemalloc.start()
 t0 = time.perf_counter()
@@ -75,7 +75,7 @@ def _serve_payments(queue: Any, stop: Any, profiles: list[tuple[str, float]], da
 
 
 def _serve_slack(queue: Any, commands: Any, channels: list[str]) -> None:
-    from bot.localslack import LocalSlack
+    from bot.sandbox.localslack import LocalSlack
 
     ws = LocalSlack(signing_secret=SECRET, bot_token=TOKEN)
     ws.add_user(MGR, "maria", team_id="T0INTERNAL")

@@ -51,7 +51,7 @@ def _logging(settings: Settings) -> None:
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
-    from storage.db import current_revision, make_engine, upgrade
+    from storage.db import current_revision, make_engine, upgrade  # loads alembic: this command only
 
     engine = make_engine(settings.DATABASE_URL)
     upgrade(engine)
@@ -66,19 +66,43 @@ def cmd_serve(settings: Settings, args) -> int:
         require(settings, "SLACK_SIGNING_SECRET", why="in http mode (verifies every request)")
     else:
         require(settings, "SLACK_APP_TOKEN", why="in socket mode (xapp-…)")
-    from bot.runtime import Runtime
+    from bot.runtime import Runtime  # the whole bot: loaded by `serve` only
 
     rt = Runtime.start(settings, scheduler=not args.no_scheduler)
     try:
         if mode == "http":
             rt.serve_http(args.host, args.port)
         else:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from slack_bolt.adapter.socket_mode import SocketModeHandler  # socket mode only
 
             SocketModeHandler(rt.app, settings.SLACK_APP_TOKEN).start()
     finally:
         rt.stop()
     return 0
+
+
+def cmd_run_daily(settings: Settings, args) -> int:
+    """`addon-bot run-daily [--date D] [--project P]`: one pass of the daily summaries, then exit."""
+    from bot.monitoring.cli import run_daily  # each command loads only what it runs: start-up stays short
+
+    return run_daily(settings, args)
+
+
+def cmd_backtest(settings: Settings, args) -> int:
+    """`addon-bot backtest --project P --from D --to D [--json]`: replays the checks; posts nothing."""
+    from bot.monitoring.cli import backtest  # each command loads only what it runs
+
+    return backtest(settings, args)
+
+
+def cmd_demo(settings: Settings, args) -> int:
+    """`addon-bot demo`: everything on embedded defaults, with a local workspace in the browser."""
+    from bot.sandbox.demo import cmd_demo as demo  # the sandbox is loaded by this command only
+
+    return demo(settings, args)
+
+
+_COMMANDS = {"run-daily": cmd_run_daily, "backtest": cmd_backtest, "demo": cmd_demo}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -90,14 +114,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_db_upgrade(settings)
         if args.cmd == "serve":
             return cmd_serve(settings, args)
-        from bot import runtime
-
-        handler = {"run-daily": "cmd_run_daily", "backtest": "cmd_backtest", "demo": "cmd_demo"}[args.cmd]
-        fn = getattr(runtime, handler, None)
-        if fn is None:
-            print(f"addon-bot {args.cmd}: not available in this version yet.", file=sys.stderr)
-            return 2
-        return fn(settings, args)
+        return _COMMANDS[args.cmd](settings, args)
     except SettingsError as e:
         print(f"addon-bot: setting {e}", file=sys.stderr)
         return 2

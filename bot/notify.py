@@ -32,16 +32,14 @@ from typing import Any, Callable, Iterable, Optional
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, or_, select, update
-from sqlmodel import Session
 
-from storage import repo
-from storage.dbutil import insert_ignore
-from storage.models import Post, Project
+from storage import outbox, repo
+from storage.db import Session
+from storage.models import Post
+from storage.outbox import CLAIM_TTL, enqueue, post_by_ts, post_ts  # noqa: F401 - the outbox's writers, re-exported
 
 log = logging.getLogger("addon_bot.notify")
 
-CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead sender
 MAX_ATTEMPTS = 5  # reported to a person after this many failed attempts; retries go on
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -57,59 +55,6 @@ def instance_id() -> str:
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour."""
     return min(BACKOFF_MAX, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
-
-
-# ---- writing to the outbox (inside the caller's transaction) -------------------------
-def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
-            blocks: Optional[list] = None, project_id: Optional[int] = None,
-            thread_key: Optional[str] = None, meta: Optional[dict] = None,
-            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
-    """Store (or restate) the post `key`. Unchanged content is a no-op; changed
-    content of a post already sent is marked for an edit in place. Returns the
-    row when it existed before (None for a new post)."""
-    content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
-    if insert_ignore(s, Post, dict(
-            idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
-            thread_key=thread_key, payload={**content, "rev": 1}, state="pending", attempts=0,
-            ts=ts, created_at=repo.now()), ["idempotency_key"]):
-        return None  # new: stored as given
-    row = _by_key(s, key)
-    if _same(row.payload, content) and (ts is None or ts == row.ts):
-        return row
-    row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
-                   "plain": row.payload.get("plain", False)}
-    if ts is not None and ts != row.ts:
-        row.ts = ts
-    if row.state == "sent":  # an edit in place of a post already sent
-        row.state, row.next_attempt_at, row.attempts = "pending", None, 0
-    elif row.state == "failed":  # new content: worth trying at once
-        row.state, row.next_attempt_at = "pending", None
-    s.add(row)
-    s.flush()
-    return row
-
-
-def _same(payload: dict, content: dict) -> bool:
-    return all(payload.get(k) == v for k, v in content.items())
-
-
-def _by_key(s: Session, key: str) -> Optional[Post]:
-    """The row, locked for this transaction (PostgreSQL; SQLite writers are serialised)."""
-    return _locked(s, Post.idempotency_key == key)
-
-
-def _locked(s: Session, where) -> Optional[Post]:
-    stmt = select(Post).where(where).with_for_update().execution_options(populate_existing=True)
-    return s.execute(stmt).scalars().first()
-
-
-def post_by_ts(s: Session, channel: str, ts: str, kinds: Iterable[str]) -> Optional[Post]:
-    stmt = select(Post).where(Post.channel_id == channel, Post.ts == ts, Post.kind.in_(list(kinds)))
-    return s.execute(stmt.limit(1)).scalars().first()
-
-
-def post_ts(s: Session, key: str) -> Optional[str]:
-    return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
 
 
 # ---- sending -------------------------------------------------------------------------
@@ -152,25 +97,13 @@ class Notifier:
         self._shared_cache: dict[str, bool] = {}
         self._tokens = itertools.count(1)
 
-    def _due(self, now: datetime):
-        return or_(
-            and_(Post.state.in_(("pending", "failed")),
-                 or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now)),
-            and_(Post.state == "sending", Post.claimed_at < now - CLAIM_TTL),
-        )
-
     def drain(self, now: Optional[datetime] = None, *, keys: Optional[Iterable[str]] = None,
               project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> DrainResult:
         """Send every due post (or only `keys`, or those of `project_ids`), oldest
         first, thread parents before replies."""
         now = now or self.clock()
-        stmt = select(Post.id, Post.thread_key).where(self._due(now))
-        if keys is not None:
-            stmt = stmt.where(Post.idempotency_key.in_(list(keys)))
-        if project_ids is not None:
-            stmt = stmt.where(Post.project_id.in_(list(project_ids)))
         with self.session_factory() as s:
-            rows = list(s.execute(stmt.order_by(Post.id).limit(limit)))
+            rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit)
         out = DrainResult()
         self._shared_cache = {}
         with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="notify") as pool:
@@ -200,19 +133,7 @@ class Notifier:
         their thread's parent (those are not claimed; a later drain takes them)."""
         token = f"{self.me}#{next(self._tokens)}"
         with repo.transaction(self.session_factory) as s:
-            meta = list(s.execute(select(Post.id, Post.thread_key).where(Post.id.in_(ids))))
-            parents = {k: post_ts(s, k) for _, k in meta if k}
-            ready = [i for i, k in meta if not k or parents.get(k)]
-            if not ready:
-                return [], len(meta)
-            s.execute(update(Post).where(Post.id.in_(ready), self._due(now))
-                      .values(state="sending", claimed_by=token, claimed_at=now, attempts=Post.attempts + 1)
-                      .execution_options(synchronize_session=False))
-            rows = list(s.execute(select(Post).where(Post.id.in_(ready), Post.claimed_by == token)
-                                  .order_by(Post.id)).scalars())
-            for r in rows:
-                s.expunge(r)
-            return [(r, parents.get(r.thread_key)) for r in rows], len(meta) - len(ready)
+            return outbox.claim(s, ids, now, token)
 
     def _deliver(self, claimed: tuple[Post, Optional[str]]) -> _Outcome:
         """The Slack calls for one claimed post; no database here."""
@@ -312,8 +233,8 @@ class Notifier:
         again = []
         with repo.transaction(self.session_factory) as s:
             for o in outcomes:
-                cur = _locked(s, Post.id == o.row.id)
-                if cur is None or cur.claimed_by != o.row.claimed_by:
+                cur = outbox.still_claimed(s, o.row.id, o.row.claimed_by)
+                if cur is None:
                     continue  # our claim expired and another sender took it over
                 if o.error is None:
                     if not self._sent(s, cur, o, now):
@@ -323,14 +244,8 @@ class Notifier:
         return again
 
     def _sent(self, s: Session, cur: Post, o: _Outcome, now: datetime) -> bool:
-        cur.ts, cur.channel_id, cur.sent_at = o.ts, o.channel, now
-        cur.last_error, cur.claimed_by, cur.next_attempt_at = None, None, None
         # Changed while we sent it: still pending, sent again at once.
-        done = cur.payload.get("rev") == o.row.payload.get("rev")
-        cur.state = "sent" if done else "pending"
-        if done:
-            cur.attempts = 0
-        s.add(cur)
+        done = outbox.mark_sent(s, cur, ts=o.ts, channel=o.channel, now=now, rev=o.row.payload.get("rev"))
         hook = self.on_sent.get(cur.kind)
         if hook is not None and o.ts is not None:
             hook(s, cur)  # bookkeeping in the same transaction; it must not touch locked rows
@@ -344,18 +259,14 @@ class Notifier:
         level = logging.ERROR if attempts >= MAX_ATTEMPTS else logging.WARNING
         log.log(level, "post %s (%s, project %s, channel %s) failed, attempt %d: %s; retrying in %s",
                 cur.idempotency_key, cur.kind, cur.project_id, cur.channel_id, attempts, err, wait)
-        cur.state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-        cur.last_error = err[:500]
-        cur.claimed_by, cur.next_attempt_at = None, now + wait
-        if err in BLOCK_ERRORS:
-            cur.payload = {**cur.payload, "plain": True}
-        s.add(cur)
+        outbox.mark_failed(s, cur, error=err, retry_at=now + wait, final=attempts >= MAX_ATTEMPTS,
+                           plain=err in BLOCK_ERRORS)
         if attempts == MAX_ATTEMPTS and cur.kind != "report":
             self._report(s, cur, err)
 
     def _report(self, s: Session, row: Post, err: str) -> None:
         """Tell a person that a post keeps failing (itself through the outbox)."""
-        p = s.get(Project, row.project_id) if row.project_id else None
+        p = outbox.project_of(s, row)
         target = p.manager_id if p is not None else None
         if target is None or row.channel_id == target or row.channel_id.startswith("D"):
             target = self.managers_channel

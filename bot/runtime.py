@@ -1,14 +1,19 @@
-"""Wiring one running bot: database, app, optional scheduler, HTTP server."""
+"""Wiring one running bot: database, parts, app, optional scheduler, HTTP server."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from slack_bolt import App
 
-from bot.app import Deps, build_app, healthz, make_deps
+from bot.app import build_app, healthz
+from bot.cs import wiring as cs_wiring
+from bot.deps import Deps, make_deps
+from bot.monitoring import wiring as monitoring_wiring
+from bot.scheduler import Ticker
+from bot.server import asgi_app
 from bot.settings import Settings
 from storage.db import make_engine, upgrade
 
@@ -28,25 +33,22 @@ class Runtime:
         engine = engine or make_engine(settings.DATABASE_URL)
         upgrade(engine)  # serve applies migrations on start
         deps = make_deps(settings, engine)
-        rt = cls(settings, deps, app=None)  # type: ignore[arg-type]
-        for attach in _parts():
-            attach(rt)
-        rt.app = build_app(deps, token_verification=token_verification)
-        if scheduler and deps.extras.get("tick"):
-            from bot.scheduler import Ticker
-
-            ticker = Ticker(deps.extras["tick"], clock=deps.clock)
+        stoppers: list[Any] = []
+        # The parts wire themselves into deps (typed fields, their tick jobs) and say what to stop.
+        for attach in (monitoring_wiring.attach, cs_wiring.attach):
+            stoppers.extend(attach(deps))
+        rt = cls(settings, deps, build_app(deps, token_verification=token_verification), stoppers)
+        if scheduler and deps.ticks:
+            ticker = Ticker(deps.ticks, clock=deps.clock)
             ticker.start()
             rt.stoppers.append(ticker.stop)
         return rt
 
     def asgi(self):
-        from bot.server import asgi_app
-
         return asgi_app(self.app, lambda: healthz(self.deps))
 
     def serve_http(self, host: str, port: int) -> None:
-        import uvicorn
+        import uvicorn  # only `serve --mode http` needs the ASGI server: keeps other commands' start-up light
 
         log.info("serving Slack events on http://%s:%d/slack/events", host, port)
         uvicorn.run(self.asgi(), host=host, port=port, log_level="info", access_log=False)
@@ -58,34 +60,3 @@ class Runtime:
             except Exception:  # noqa: BLE001 - shutting down: log and go on
                 log.exception("error while stopping")
         self.stoppers.clear()
-
-
-def cmd_demo(settings: Settings, args) -> int:
-    """`addon-bot demo`: everything on embedded defaults, with a local workspace in the browser."""
-    from bot.demo import cmd_demo as demo
-
-    return demo(settings, args)
-
-
-def cmd_run_daily(settings: Settings, args) -> int:
-    """`addon-bot run-daily [--date D] [--project P]`: one pass of the daily summaries, then exit."""
-    from bot.monitoring_cli import run_daily
-
-    return run_daily(settings, args)
-
-
-def cmd_backtest(settings: Settings, args) -> int:
-    """`addon-bot backtest --project P --from D --to D [--json]`: replays the checks; posts nothing."""
-    from bot.monitoring_cli import backtest
-
-    return backtest(settings, args)
-
-
-def _parts() -> list:
-    """The parts that wire themselves into the core: monitoring, Client Services."""
-    from bot.cs_wiring import attach as attach_cs
-    from bot.monitoring_wiring import attach as attach_monitoring
-
-    return [attach_monitoring, attach_cs]
-
-

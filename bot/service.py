@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from sqlmodel import Session
+from storage.db import Session
 
 from bot import workflow as wf
 from bot.commands import NewProject
@@ -142,7 +142,7 @@ class Service:
                 raise Conflict(f"Item #{number} is already {item.status}.")
             item.status, item.note = "remedied", note
             item.resolved_by, item.resolved_at = actor.user_id, utcnow()
-            s.add(item)
+            repo.save(s, item)
             repo.bump(s, p)
             repo.audit(s, p.id, actor.user_id, "item_remedied", surface, {"number": number, "note": note})
 
@@ -178,11 +178,11 @@ class Service:
                 if p.locked:
                     return
                 p.checklist_ts = ts
-                s.add(p)
+                repo.save(s, p)
         except (NotFound, DomainError):
             return
 
     def checklist_ts(self, project_id: int) -> Optional[str]:
         with self.session_factory() as s:
-            p = s.get(Project, project_id)
+            p = repo.find_by_id(s, project_id)
             return p.checklist_ts if p else None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -70,3 +71,16 @@ class SessionFactory:
 
     def __call__(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+
+def ping(session_factory: "SessionFactory") -> Optional[str]:
+    """None when the database answers a trivial query; else what went wrong."""
+    try:
+        with session_factory() as s:
+            s.execute(text("SELECT 1"))
+        return None
+    except Exception as e:  # noqa: BLE001 - a health check reports, never raises
+        return str(e)
+
+
+__all__ = ["Session", "SessionFactory", "make_engine", "upgrade", "current_revision", "ping"]

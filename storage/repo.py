@@ -33,6 +33,23 @@ from storage.models import (
 LOCKED_MARK = "complete and locked"
 
 
+DatabaseError = DBAPIError  # what callers outside storage catch: the database refused or failed
+
+
+def find_by_id(s: Session, project_id: int) -> Optional[Project]:
+    return s.get(Project, project_id)
+
+
+def save(s: Session, row) -> None:
+    """Write this changed row (of any table) with the caller's transaction."""
+    s.add(row)
+
+
+def savepoint(s: Session):
+    """A nested transaction: what fails inside it is rolled back alone."""
+    return s.begin_nested()
+
+
 def is_lock_violation(exc: BaseException) -> bool:
     return LOCKED_MARK in str(exc)
 

@@ -1,4 +1,8 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable)."""
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable).
+
+Fixtures used by one folder only live in that folder's conftest.py (the local
+Slack workspace and the bot: tests/slack/conftest.py); plain helpers in tests/support/.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 
 
 def _pg_reason() -> str | None:
+    """Asked by pg_url (once a session), not at import: tests/unit never connects."""
     try:
         import psycopg
 
@@ -23,16 +28,14 @@ def _pg_reason() -> str | None:
         return f"no PostgreSQL server reachable at {PG_ADMIN_URL} ({type(e).__name__}: {str(e).strip()[:120]})"
 
 
-_PG_REASON = _pg_reason()
-
-
 @pytest.fixture(scope="session")
 def pg_url():
     """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
-    if _PG_REASON:
+    reason = _pg_reason()
+    if reason:
         if os.environ.get("CI") and os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(_PG_REASON)
-        pytest.skip(_PG_REASON)
+            pytest.fail(reason)
+        pytest.skip(reason)
     name = f"addon_bot_test_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -80,21 +83,3 @@ def engine(db_url):
 def sessions(engine):
     return SessionFactory(engine)
 
-
-@pytest.fixture
-def slack():
-    from tests.harness import make_workspace
-
-    ws = make_workspace()
-    ws.start()
-    yield ws
-    ws.stop()
-
-
-@pytest.fixture
-def bot(db_url, slack):
-    from tests.harness import BotHarness
-
-    h = BotHarness(db_url, slack).start()
-    yield h
-    h.stop()

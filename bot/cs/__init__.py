@@ -3,7 +3,7 @@
 - intake:  the httpx client of the case intake (interfaces.md), and how its
            answers are classified: created, worth a retry, or final.
 - content: the Client Services avenues of the handoff, from CS_HANDOFF_FILE
-           or the built-in bot/cs_handoff_default.yaml.
+           or the built-in bot/cs/handoff_default.yaml.
 - rules:   who may open a case, send the handoff or acknowledge it; how a
            biller's mention is answered. Plain Python, no Slack, no database.
 - store:   the rows (cases, handoffs, the shared channel) and the claims.

@@ -21,11 +21,15 @@ from typing import Optional
 
 from slack_sdk.errors import SlackApiError
 
-from bot.cs import rules, store
-from bot.cs import views as csv
+from bot.channels import ensure_internal_channel
+from bot.checklist import refresh_checklist
+from bot.cs import rules
 from bot.cs.intake import CasePayload, IntakeClient, IntakeError
 from bot.errors import DomainError, NotAllowed
+from bot.reply import dm, ephemeral_or_dm, post_or_dm_team
+from bot.views import cs as csv
 from bot.workflow import Actor, ProjectSnapshot
+from storage import cs as store
 from storage import repo
 from storage.models import Case, utcnow
 
@@ -143,7 +147,7 @@ class CaseDesk:
             with repo.transaction(self.deps.session_factory) as s:
                 row = store.get_case(s, case.id)
                 row.external_id, row.url, row.last_error = created.id, created.url, None
-                s.add(row)
+                repo.save(s, row)
             case.external_id, case.url = created.id, created.url
             log.info("case %s created at the intake as %s%s", case.id, created.id,
                      " (replayed)" if created.replayed else "")
@@ -174,8 +178,6 @@ class CaseDesk:
 
     def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int]) -> Optional[str]:
         """Post the case in CS_CHANNEL (once: a retry first looks for an earlier post); its permalink."""
-        from bot.handlers.common import ensure_internal_channel
-
         client = self.deps.client
         text, blocks = csv.case_announcement(
             snap, case_id=case.id, item_number=number, subject=case.subject, description=case.description,
@@ -227,7 +229,7 @@ class CaseDesk:
             row = store.get_case(s, case.id)
             row.status, row.sent_at, row.last_error, row.next_attempt_at = store.SENT, utcnow(), None, None
             row.external_id, row.url = case.external_id, case.url
-            s.add(row)
+            repo.save(s, row)
             repo.bump(s, p)
             repo.audit(s, p.id, store.SYSTEM, "case_sent", surface, {
                 "case_id": case.id, "number": number, "external_id": case.external_id,
@@ -243,7 +245,7 @@ class CaseDesk:
             row = store.get_case(s, case.id)
             row.last_error = reason[:500]
             row.next_attempt_at = now + backoff(row.attempts, retry_after)
-            s.add(row)
+            repo.save(s, row)
             attempts = row.attempts
         log.warning("case %s attempt %d failed, retrying at %s: %s", case.id, attempts,
                     row.next_attempt_at.isoformat(), reason)
@@ -257,11 +259,11 @@ class CaseDesk:
             p = repo.lock_project(s, case.project_id)
             row = store.get_case(s, case.id)
             row.status, row.last_error, row.next_attempt_at = store.FAILED, reason[:500], None
-            s.add(row)
+            repo.save(s, row)
             item = store.item_of(s, row)
             if item is not None and item.status == "escalated":
                 item.status, item.resolved_by, item.resolved_at = "open", None, None
-                s.add(item)
+                repo.save(s, item)
             repo.bump(s, p)
             repo.audit(s, p.id, store.SYSTEM, "case_failed", surface,
                        {"case_id": case.id, "number": number, "reason": reason[:500]})
@@ -274,44 +276,15 @@ class CaseDesk:
 
     # ---- telling people ----------------------------------------------------------------------
     def _refresh(self, project_id: int) -> None:
-        from bot.handlers.common import show_checklist
-
-        try:
-            show_checklist(self.deps, self.deps.service.snapshot(project_id))
-        except Exception as e:  # noqa: BLE001 - the row is right; the next change redraws the checklist
-            log.warning("checklist of project %s not refreshed: %s", project_id, e)
+        refresh_checklist(self.deps, project_id)
 
     def _tell_user(self, snap: ProjectSnapshot, user_id: str, text: str) -> None:
         """Only the requester: ephemeral in the (internal) project channel, else a DM."""
-        from bot.handlers.common import ensure_internal_channel
-
-        client = self.deps.client
-        try:
-            ensure_internal_channel(client, snap.channel_id)
-            client.chat_postEphemeral(channel=snap.channel_id, user=user_id, text=text)
-            return
-        except (DomainError, SlackApiError) as e:
-            log.info("ephemeral to %s in %s not possible (%s); sending a DM", user_id, snap.channel_id, e)
-        self._dm(user_id, text)
+        ephemeral_or_dm(self.deps.client, snap.channel_id, user_id, text)
 
     def _tell_project(self, snap: ProjectSnapshot, text: str, also: tuple[str, ...] = ()) -> None:
         """The project channel, in the open; if it has become shared, the team by DM instead."""
-        from bot.handlers.common import ensure_internal_channel
-
-        client = self.deps.client
-        try:
-            ensure_internal_channel(client, snap.channel_id)
-            client.chat_postMessage(channel=snap.channel_id, text=text)
-            return
-        except (DomainError, SlackApiError) as e:
-            log.warning("could not post in project channel %s (%s); telling the team by DM", snap.channel_id, e)
-        for uid in dict.fromkeys((*snap.specialist_ids, snap.manager_id, *also)):
-            self._dm(uid, text)
+        post_or_dm_team(self.deps.client, snap.channel_id, (*snap.specialist_ids, snap.manager_id, *also), text)
 
     def _dm(self, user_id: str, text: str) -> None:
-        client = self.deps.client
-        try:
-            dm = client.conversations_open(users=user_id)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=text)
-        except SlackApiError as e:
-            log.error("could not tell %s %r: %s", user_id, text[:80], e.response.get("error"))
+        dm(self.deps.client, user_id, text)

@@ -1,5 +1,5 @@
 """The Client Services avenues of the handoff: from CS_HANDOFF_FILE, or the
-built-in bot/cs_handoff_default.yaml, with per-biller overrides.
+built-in bot/cs/handoff_default.yaml, with per-biller overrides.
 
 A bad file stops start-up with one line naming CS_HANDOFF_FILE and what was
 wrong (HandoffFileError is a SettingsError), never a half-read handoff.
@@ -16,7 +16,7 @@ import yaml
 
 from bot.settings import SettingsError
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "cs_handoff_default.yaml"
+DEFAULT_FILE = Path(__file__).resolve().parent / "handoff_default.yaml"
 
 _TEXT_FIELDS = ("team", "intro", "phone", "email", "portal", "hours", "closing")
 _LIST_FIELDS = ("covers", "not_covered")

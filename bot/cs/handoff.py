@@ -18,8 +18,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import fmt
 from bot import workflow as wf
-from bot.cs import rules, store
-from bot.cs import views as csv
+from bot.cs import rules
+from storage import cs as store
+from bot.views import cs as csv
 from bot.cs.content import Avenues, HandoffContent
 from bot.errors import Conflict, ProjectLocked, Unavailable
 from bot.workflow import Actor, ProjectSnapshot
@@ -47,6 +48,11 @@ class HandoffDesk:
 
     def avenues(self, biller_id: Optional[str]) -> Avenues:
         return self.content.for_biller(biller_id)
+
+    def projects_sharing(self, channel_id: str) -> list[int]:
+        """Ids of the projects whose biller is in this channel: open ones first, then the newest."""
+        with self.deps.session_factory() as s:
+            return [p.id for p in store.projects_for_shared_channel(s, channel_id)]
 
     # ---- preview and send ---------------------------------------------------------------
     def preview(self, actor: Actor, project_id: int) -> dict:
@@ -84,7 +90,7 @@ class HandoffDesk:
             p = repo.lock_project(s, project_id)
             h = store.get_handoff(s, p, handoff_id)
             h.message_ts, h.sent_at = r["ts"], utcnow()
-            s.add(h)
+            repo.save(s, h)
             if repo.snapshot(s, p).step("handoff").state != wf.DONE:
                 repo.set_step(s, p, "handoff", wf.DONE, f"Handoff sent to <#{channel}>.", actor.user_id)
             else:
@@ -104,7 +110,7 @@ class HandoffDesk:
                 if h.acknowledged_by:
                     return Ack(ALREADY, h.acknowledged_by, h.acknowledged_at, h.channel_id, h.message_ts)
                 h.acknowledged_by, h.acknowledged_at = actor.user_id, utcnow()
-                s.add(h)
+                repo.save(s, h)
                 repo.bump(s, p)
                 repo.audit(s, p.id, actor.user_id, "handoff_acknowledged", "button", {"handoff_id": h.id})
                 return Ack(RECORDED, h.acknowledged_by, h.acknowledged_at, h.channel_id, h.message_ts)

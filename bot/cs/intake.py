@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Optional
 
 import httpx
+
+from bot.httputil import retry_after_seconds  # re-exported: callers import it from here
 
 log = logging.getLogger("addon_bot.cs.intake")
 
@@ -70,22 +70,6 @@ def classify(status: int) -> str:
     if 300 <= status < 400:
         return FINAL  # a redirect means CS_CASES_URL is wrong; retrying cannot help
     return RETRY  # 1xx or another 2xx: not the contract's answer; the key makes a retry safe
-
-
-def retry_after_seconds(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
-    """The Retry-After header, in seconds (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def _explain(resp: httpx.Response) -> str:

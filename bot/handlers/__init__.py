@@ -1,12 +1,20 @@
-"""Listener modules; each has register(app, deps). Nothing registers at import."""
+"""Listener modules; each has register(app, deps). Nothing registers at import.
+
+- commands: `/addon` (the table of every subcommand and its handler)
+- actions:  the checklist's buttons and menus
+- modals:   the workflow's modal submissions
+- alerts:   alert buttons, the dismiss modal, reactions, `/addon summary`
+- cs:       Client Services: cases, the handoff, the shared-channel picker
+- mentions: app_mention, a biller's above all
+- home:     the App Home
+- events:   what nobody answers
+"""
 
 from __future__ import annotations
 
+from bot.handlers import actions, alerts, commands, cs, events, home, mentions, modals
+
 
 def register_listeners(app, deps) -> None:
-    from bot.handlers import actions, commands, events, home, modals
-
-    for module in (commands, actions, modals, home, events):
+    for module in (commands, actions, modals, home, events, alerts, mentions, cs):
         module.register(app, deps)
-    for register in deps.extras.get("listeners", ()):
-        register(app, deps)

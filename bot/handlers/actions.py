@@ -5,16 +5,11 @@ from __future__ import annotations
 import re
 
 from bot import views
-from bot.errors import Unavailable
-from bot.handlers.common import actor_of, guard, project_id_of, show_checklist
+from bot.checklist import show_checklist
+from bot.handlers import cs
+from bot.handlers.common import actor_of, clicked, guard, project_id_of
 from bot.service import ConfirmationNeeded
 from bot.workflow import STEP_BY_KEY, ensure_can_change
-
-
-def _clicked(body) -> tuple[dict, dict]:
-    action = (body.get("actions") or [{}])[0]
-    raw = action.get("value") or (action.get("selected_option") or {}).get("value")
-    return action, views.parse_value(raw)
 
 
 def _message_ts(body) -> str | None:
@@ -31,7 +26,7 @@ def register(app, deps) -> None:
     @guard
     def step_done(ack, body, client, context, respond):
         ack()
-        _, v = _clicked(body)
+        _, v = clicked(body)
         actor, pid, step = actor_of(context), project_id_of(context), v.get("s")
         if step not in STEP_BY_KEY:
             return
@@ -47,7 +42,7 @@ def register(app, deps) -> None:
     @guard
     def monitor_anyway(ack, body, client, context, respond):
         ack()
-        _, v = _clicked(body)
+        _, v = clicked(body)
         snap = svc.mark_done(actor_of(context), project_id_of(context), "monitor", v.get("note"), "button",
                              confirmed=True)
         show_checklist(deps, snap)
@@ -57,7 +52,7 @@ def register(app, deps) -> None:
     @guard
     def step_undo(ack, body, client, context, respond):
         ack()
-        _, v = _clicked(body)
+        _, v = clicked(body)
         step = v.get("s")
         if step not in STEP_BY_KEY:
             return
@@ -95,16 +90,14 @@ def register(app, deps) -> None:
     @guard
     def item_menu(ack, body, client, context, respond):
         ack()
-        _, v = _clicked(body)
+        _, v = clicked(body)
         pid, number = project_id_of(context), v.get("n")
         if not isinstance(number, int):
             return
         ensure_can_change(svc.snapshot(pid), actor_of(context))
         if v.get("a") == "case":
-            opener = deps.extras.get("open_case_modal")
-            if opener is None:
-                raise Unavailable("Client Services cases are not available in this version yet.")
-            opener(client=client, trigger_id=body["trigger_id"], project_id=pid, item_number=number)
+            cs.open_case_modal(deps, client=client, trigger_id=body["trigger_id"], project_id=pid,
+                               item_number=number)
             return
         client.views_open(trigger_id=body["trigger_id"], view=views.note_modal(
             views.V_RESOLVE, f"Remedy item #{number}", f"How was item #{number} remedied?",
@@ -114,9 +107,5 @@ def register(app, deps) -> None:
     @guard
     def send_handoff(ack, body, client, context, respond):
         ack()
-        opener = deps.extras.get("handoff_preview")
-        if opener is None:
-            raise Unavailable("Sending the handoff is not available in this version yet. "
-                              "Mark step 3 done with `/addon done handoff NOTE` once the biller is told.")
-        opener(client=client, trigger_id=body["trigger_id"], actor=actor_of(context),
-               project_id=project_id_of(context))
+        cs.handoff_preview(deps, client=client, trigger_id=body["trigger_id"], actor=actor_of(context),
+                           project_id=project_id_of(context))

@@ -1,32 +1,30 @@
 """Alert buttons, the dismiss modal, reactions on alert messages, and
-`/addon summary`. Thin: the rules live in bot.monitoring_actions and
-bot.monitoring_rules; the alert message edits itself through the outbox."""
+`/addon summary`. Thin: the rules live in bot.monitoring.alerts and
+bot.monitoring.rules; the alert message edits itself through the outbox."""
 
 from __future__ import annotations
 
-
 from bot import fmt
 from bot.errors import Conflict
-from bot.handlers.common import actor_of, guard, input_value, project_id_of, state_values, tell, view_meta
-from bot.monitoring_rules import local_now, yesterday
-from bot.monitoring_views import (
-    A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS, dismiss_modal, project_title, summary_message,
+from bot.handlers.common import actor_of, clicked, guard, input_value, project_id_of, state_values, view_meta
+from bot.monitoring.rules import local_now, yesterday
+from bot.views.monitoring import (
+    A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS, computed_now_note, dismiss_modal, project_title,
+    summary_message,
 )
-from bot.views import context as context_block
-from bot.views import parse_value
+from bot.reply import tell
 from bot.workflow import ensure_can_read
 
 REACTIONS = {"eyes": "acknowledge", "white_check_mark": "resolve", "heavy_check_mark": "resolve"}
 
 
 def _alert_id(body) -> int | None:
-    action = (body.get("actions") or [{}])[0]
-    a = parse_value(action.get("value")).get("a")
+    a = clicked(body)[1].get("a")
     return a if isinstance(a, int) else None
 
 
 def register(app, deps) -> None:
-    desk = deps.extras["alerts"]
+    desk = deps.alerts
 
     @app.action(A_ALERT_ACK)
     @guard
@@ -82,7 +80,7 @@ def register(app, deps) -> None:
         desk.act(actor_of(context), aid, action, surface="reaction")
 
 
-def summary_command(*, deps, cmd, actor, body, respond, client, context) -> None:
+def summary_command(deps, cmd, actor, body, respond, client, context) -> None:
     """`/addon summary [YYYY-MM-DD]`: the day's summary, ephemeral. Stored when
     it was posted; otherwise computed now, neither posted nor stored."""
     ensure_can_read(actor)
@@ -96,9 +94,8 @@ def summary_command(*, deps, cmd, actor, body, respond, client, context) -> None
     if d >= local_now(now, snap.tz).date():
         raise Conflict(f"{fmt.day(d)} is not over yet in {snap.tz}; a summary covers a whole local day. "
                        "`/addon summary` shows yesterday's.")
-    p, facts, stored = deps.extras["monitor"].summary_for(pid, d)
+    p, facts, stored = deps.monitor.summary_for(pid, d)
     text, blocks = summary_message(p, facts)
     if not stored:
-        blocks.append(context_block("Computed now for you only: not posted, not stored. The daily summary is "
-                                    f"posted in the project channel at {deps.settings.SUMMARY_TIME} {p.tz}."))
+        blocks.append(computed_now_note(deps.settings.SUMMARY_TIME, p.tz))
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

@@ -1,18 +1,18 @@
-"""`/addon`: parse, call the service, answer. Thin on purpose."""
+"""`/addon`: parse, call the service, answer. Thin on purpose.
+
+COMMANDS, at the end, is the one table of every subcommand's handler (the
+parser, bot.commands, turns the text into the command object it is keyed by).
+"""
 
 from __future__ import annotations
 
 from bot import commands as cmds
 from bot import views
-from bot.errors import BadInput, Unavailable
-from bot.handlers.common import (
-    actor_of,
-    audit_surface,
-    ensure_internal_channel,
-    guard,
-    project_id_of,
-    show_checklist,
-)
+from bot.channels import ensure_internal_channel
+from bot.checklist import show_checklist
+from bot.errors import BadInput
+from bot.handlers import alerts, cs
+from bot.handlers.common import actor_of, audit_surface, guard, project_id_of
 from bot.service import ConfirmationNeeded
 from bot.workflow import STEP_BY_KEY, ensure_can_read, ensure_can_register
 
@@ -35,20 +35,7 @@ def register(app, deps) -> None:
         if context.get("project_id") is not None:
             # A project channel can become shared after registration: refuse before changing anything.
             ensure_internal_channel(client, body["channel_id"])
-        handler = _DISPATCH.get(type(cmd))
-        if handler is None:
-            extra = deps.extras.get("commands", {}).get(type(cmd).__name__)
-            if extra is None:
-                raise Unavailable(_not_yet(cmd))
-            extra(deps=deps, cmd=cmd, actor=actor, body=body, respond=respond, client=client, context=context)
-            return
-        handler(deps, cmd, actor, body, respond, client, context)
-
-
-def _not_yet(cmd) -> str:
-    what = {"Summary": "Payments summaries", "OpenCase": "Client Services cases",
-            "Handoff": "Sending the handoff"}.get(type(cmd).__name__, "This command")
-    return f"{what} are not available in this version of addon-bot yet. Nothing was changed."
+        COMMANDS[type(cmd)](deps, cmd, actor, body, respond, client, context)
 
 
 def _ephemeral(respond, text: str, blocks=None) -> None:
@@ -95,13 +82,7 @@ def _done(deps, cmd: cmds.Done, actor, body, respond, client, context):
     try:
         snap = deps.service.mark_done(actor, pid, cmd.step, cmd.note, audit_surface(body))
     except ConfirmationNeeded as e:
-        _ephemeral(respond, e.message, [
-            views.section(e.message),
-            {"type": "actions", "elements": [
-                views.button("Mark done anyway", views.A_MONITOR_CONFIRM,
-                             views.value(p=pid, s=cmd.step, note=cmd.note), style="danger"),
-            ]},
-        ])
+        _ephemeral(respond, e.message, views.monitor_confirm_blocks(e.message, pid, cmd.step, cmd.note))
         return
     show_checklist(deps, snap)
     info = STEP_BY_KEY[cmd.step]
@@ -133,14 +114,19 @@ def _complete(deps, cmd, actor, body, respond, client, context):
     client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
 
 
-_DISPATCH = {
+# Every subcommand (but help, answered in the acknowledgement) and its handler,
+# each called as handler(deps, cmd, actor, body, respond, client, context).
+COMMANDS = {
     cmds.NewProject: _new,
     cmds.NewProjectForm: _new_form,
     cmds.Status: _status,
     cmds.ListProjects: _list,
+    cmds.Summary: alerts.summary_command,
     cmds.Done: _done,
     cmds.Undo: _undo,
     cmds.Skip: _skip,
     cmds.AddItem: _item,
+    cmds.OpenCase: cs.open_case_command,
+    cmds.Handoff: cs.handoff_command,
     cmds.Complete: _complete,
 }

@@ -1,5 +1,5 @@
-"""What every listener shares: the one place errors become words, posting with
-the Slack Connect guard, and keeping the checklist message current."""
+"""What every listener shares: the one place errors become words, and reading
+what Slack sent (the actor, the project, a button's value, a modal's inputs)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any, Optional
 
 from slack_sdk.errors import SlackApiError
 
-from bot import views
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.workflow import Actor, ProjectSnapshot
+from bot.reply import tell
+from bot.views.blocks import parse_value
+from bot.workflow import Actor
 
 log = logging.getLogger("addon_bot.handlers")
 
@@ -68,29 +69,6 @@ def _ack_quietly(kw: dict) -> None:
             pass
 
 
-def tell(kw: dict, text: str) -> None:
-    """Answer only the person who acted: ephemeral where possible, else a DM."""
-    body = kw.get("body") or {}
-    respond = kw.get("respond")
-    client = kw.get("client")
-    ctx = kw.get("context") or {}
-    try:
-        if respond is not None and body.get("response_url"):
-            respond(text=text, response_type="ephemeral", replace_original=False)
-            return
-        actor: Optional[Actor] = ctx.get("actor")
-        user = actor.user_id if actor else None
-        channel = ctx.get("channel_id")
-        if client is not None and user and channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-        if client is not None and user:
-            dm = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=text)
-    except SlackApiError as e:
-        log.error("could not tell the user %r: %s", text[:80], e.response.get("error"))
-
-
 def actor_of(context) -> Actor:
     actor = context.get("actor")
     if actor is None:
@@ -105,46 +83,6 @@ def project_id_of(context) -> int:
     return pid
 
 
-# ---- posting internal content ---------------------------------------------------
-def ensure_internal_channel(client, channel_id: str) -> None:
-    """Internal content never goes to a channel shared with another organisation.
-    Checked at send time: a channel can become shared after registration."""
-    if channel_id.startswith("D"):
-        return
-    info = client.conversations_info(channel=channel_id)["channel"]
-    if info.get("is_ext_shared") or info.get("is_pending_ext_shared"):
-        raise NotAllowed(
-            f"<#{channel_id}> is shared with another organisation (Slack Connect), so internal "
-            "project details are not posted there. Keep the project in a channel only your "
-            "organisation is in: if this channel was shared by mistake, stop sharing it."
-        )
-
-
-def summary_line(deps, project_id: int) -> Optional[str]:
-    fn = deps.extras.get("summary_line")
-    return fn(project_id) if fn else None
-
-
-def show_checklist(deps, snap: ProjectSnapshot, *, new_message: bool = False,
-                   ts: Optional[str] = None) -> Optional[str]:
-    """Post the checklist in the project channel, or edit it in place."""
-    client = deps.client
-    blocks = views.checklist_blocks(snap, summary_line(deps, snap.id))
-    text = views.checklist_text(snap)
-    target = ts or (None if new_message else deps.service.checklist_ts(snap.id))
-    ensure_internal_channel(client, snap.channel_id)
-    if target:
-        try:
-            client.chat_update(channel=snap.channel_id, ts=target, text=text, blocks=blocks)
-            return target
-        except SlackApiError as e:
-            if e.response.get("error") not in ("message_not_found", "cant_update_message"):
-                raise
-    r = client.chat_postMessage(channel=snap.channel_id, text=text, blocks=blocks)
-    deps.service.remember_checklist(snap.id, r["ts"])
-    return r["ts"]
-
-
 def audit_surface(body: dict) -> str:
     t = body.get("type")
     if body.get("command"):
@@ -154,7 +92,14 @@ def audit_surface(body: dict) -> str:
 
 def view_meta(body: dict) -> dict:
     """A modal's private_metadata: a small JSON object ({} if absent or bad)."""
-    return views.parse_value((body.get("view") or {}).get("private_metadata"))
+    return parse_value((body.get("view") or {}).get("private_metadata"))
+
+
+def clicked(body: dict) -> tuple[dict, dict]:
+    """(the first action of a block_actions payload, its decoded value or selected option)."""
+    action = (body.get("actions") or [{}])[0]
+    raw = action.get("value") or (action.get("selected_option") or {}).get("value")
+    return action, parse_value(raw)
 
 
 def state_values(view: dict) -> dict[str, dict[str, Any]]:

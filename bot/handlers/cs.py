@@ -10,41 +10,30 @@ from typing import Optional
 from slack_sdk.errors import SlackApiError
 
 from bot import fmt
-from bot import views as core_views
+from bot.checklist import refresh_checklist, show_checklist
 from bot.cs import handoff as hd
 from bot.cs import rules
-from bot.cs import views as csv
 from bot.cs.cases import RETRY, SENT, Outcome
 from bot.errors import DomainError
 from bot.handlers.common import (
     actor_of,
     audit_surface,
+    clicked,
     guard,
     input_value,
     project_id_of,
-    show_checklist,
     state_values,
-    tell,
     view_meta,
 )
+from bot.reply import ephemeral_or_dm, tell
+from bot.views import cs as csv
 from bot.workflow import Actor, ensure_can_change
 
 log = logging.getLogger("addon_bot.handlers.cs")
 
 
-def _parts(deps):
-    return deps.extras["cs"]
-
-
-def _refresh(deps, snap) -> None:
-    try:
-        show_checklist(deps, snap)
-    except Exception as e:  # noqa: BLE001 - the change is stored; the next change redraws it
-        log.warning("checklist of project %s not refreshed: %s", snap.id, e)
-
-
-# ---- entry points the core calls (deps.extras) ----------------------------------------
-def open_case_command(*, deps, cmd, actor, body, respond, client, context) -> None:
+# ---- what the command table and the checklist's buttons call ----------------------------
+def open_case_command(deps, cmd, actor, body, respond, client, context) -> None:
     """`/addon case ITEM#` or `/addon case TEXT`: the case modal, prefilled."""
     open_case_modal(deps, client=client, trigger_id=body["trigger_id"], project_id=project_id_of(context),
                     item_number=cmd.item_number, actor=actor, text=cmd.text)
@@ -52,7 +41,7 @@ def open_case_command(*, deps, cmd, actor, body, respond, client, context) -> No
 
 def open_case_modal(deps, *, client, trigger_id: str, project_id: int, item_number: Optional[int],
                     actor: Optional[Actor] = None, text: Optional[str] = None) -> None:
-    desk = _parts(deps).cases
+    desk = deps.cases
     if actor is not None:
         snap, item = desk.check(actor, project_id, item_number)
     else:  # the item menu judged the actor already; judge the item here
@@ -62,10 +51,10 @@ def open_case_modal(deps, *, client, trigger_id: str, project_id: int, item_numb
     client.views_open(trigger_id=trigger_id, view=csv.case_modal(snap, item, text, desk.destination()))
 
 
-def handoff_command(*, deps, cmd, actor, body, respond, client, context) -> None:
+def handoff_command(deps, cmd, actor, body, respond, client, context) -> None:
     pid = project_id_of(context)
     try:
-        view = _parts(deps).handoffs.preview(actor, pid)
+        view = deps.handoffs.preview(actor, pid)
     except rules.NoSharedChannel as e:
         respond(text=e.message, blocks=csv.no_shared_channel_blocks(pid, e.message),
                 response_type="ephemeral", replace_original=False)
@@ -76,11 +65,11 @@ def handoff_command(*, deps, cmd, actor, body, respond, client, context) -> None
 def handoff_preview(deps, *, client, trigger_id: str, actor: Actor, project_id: int) -> None:
     """The checklist's "Send handoff…" button."""
     try:
-        view = _parts(deps).handoffs.preview(actor, project_id)
+        view = deps.handoffs.preview(actor, project_id)
     except rules.NoSharedChannel as e:
         snap = deps.service.snapshot(project_id)
-        client.chat_postEphemeral(channel=snap.channel_id, user=actor.user_id, text=e.message,
-                                  blocks=csv.no_shared_channel_blocks(project_id, e.message))
+        ephemeral_or_dm(client, snap.channel_id, actor.user_id, e.message, internal=False, fallback=False,
+                        blocks=csv.no_shared_channel_blocks(project_id, e.message))
         return
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -97,8 +86,6 @@ def _checklist_permalink(deps, client, snap) -> Optional[str]:
 
 # ---- listeners ------------------------------------------------------------------------------
 def register(app, deps) -> None:
-    parts = _parts(deps)
-
     @app.view(csv.V_CASE)
     @guard
     def submit_case(ack, body, client, context):
@@ -115,18 +102,18 @@ def register(app, deps) -> None:
             return
         actor = actor_of(context)
         try:
-            snap, _ = parts.cases.check(actor, pid, number)
+            snap, _ = deps.cases.check(actor, pid, number)
         except DomainError as e:
             ack(response_action="errors", errors={"subject": e.message[:150]})
             return
         ack()
         context["channel_id"] = snap.channel_id
         permalink = _checklist_permalink(deps, client, snap)
-        case_id, number = parts.cases.open(actor, pid, number, subject, description, permalink,
+        case_id, number = deps.cases.open(actor, pid, number, subject, description, permalink,
                                            audit_surface(body))
-        _refresh(deps, deps.service.snapshot(pid))
+        refresh_checklist(deps, deps.service.snapshot(pid))
         try:
-            outcome = parts.cases.deliver(case_id, surface="modal")
+            outcome = deps.cases.deliver(case_id, surface="modal")
         except Exception:  # noqa: BLE001 - the case is stored: the tick retries it after its lease
             log.exception("first attempt at case %s failed unexpectedly", case_id)
             outcome = Outcome(RETRY, reason="an unexpected error on our side (logged)")
@@ -141,7 +128,7 @@ def register(app, deps) -> None:
     @guard
     def open_shared_picker(ack, body, client, context):
         ack()
-        pid = core_views.parse_value((body.get("actions") or [{}])[0].get("value")).get("p")
+        pid = clicked(body)[1].get("p")
         if not isinstance(pid, int):
             return
         snap = deps.service.snapshot(pid)
@@ -158,17 +145,17 @@ def register(app, deps) -> None:
         channel = input_value(state_values(body["view"]), "shared")
         actor = actor_of(context)
         try:
-            problem = parts.handoffs.shared_channel_problem(actor, pid, channel)
+            problem = deps.handoffs.shared_channel_problem(actor, pid, channel)
             if problem is None:
-                snap = parts.handoffs.set_shared_channel(actor, pid, channel, "modal")
-                view = parts.handoffs.preview(actor, pid)
+                snap = deps.handoffs.set_shared_channel(actor, pid, channel, "modal")
+                view = deps.handoffs.preview(actor, pid)
         except DomainError as e:
             problem = e.message[:150]
         if problem:
             ack(response_action="errors", errors={"shared": problem})
             return
         ack(response_action="update", view=view)
-        _refresh(deps, snap)
+        refresh_checklist(deps, snap)
 
     @app.view(csv.V_HANDOFF)
     @guard
@@ -179,8 +166,8 @@ def register(app, deps) -> None:
         if not isinstance(pid, int):
             return
         context["channel_id"] = deps.service.snapshot(pid).channel_id
-        snap = parts.handoffs.send(actor_of(context), pid, meta.get("c"), audit_surface(body))
-        _refresh(deps, snap)
+        snap = deps.handoffs.send(actor_of(context), pid, meta.get("c"), audit_surface(body))
+        refresh_checklist(deps, snap)
         tell({"body": body, "client": client, "context": context},
              f"Handoff sent to {fmt.channel(snap.shared_channel_id)}. Step 3 (Transition to Client Services) "
              "is done; the checklist shows when the biller acknowledges it.")
@@ -189,14 +176,14 @@ def register(app, deps) -> None:
     @guard
     def got_it(ack, body, client, context, respond):
         ack()
-        v = core_views.parse_value((body.get("actions") or [{}])[0].get("value"))
+        _, v = clicked(body)
         pid, hid = v.get("p"), v.get("h")
         if not (isinstance(pid, int) and isinstance(hid, int)):
             return
         actor = actor_of(context)
-        res = parts.handoffs.acknowledge(actor, pid, hid)
+        res = deps.handoffs.acknowledge(actor, pid, hid)
         snap = deps.service.snapshot(pid)
-        team = parts.handoffs.avenues(snap.biller_id).team
+        team = deps.handoffs.avenues(snap.biller_id).team
 
         def answer(text: str) -> None:
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -218,4 +205,4 @@ def register(app, deps) -> None:
                                text=(body.get("message") or {}).get("text") or "Client Services handoff",
                                blocks=csv.handoff_acknowledged(blocks, actor.user_id, res.at, snap.tz))
         answer(f"Thank you! {team} is ready to help whenever you need them.")
-        _refresh(deps, snap)
+        refresh_checklist(deps, snap)

@@ -5,15 +5,9 @@ from __future__ import annotations
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
-from bot.handlers.common import (
-    actor_of,
-    ensure_internal_channel,
-    guard,
-    input_value,
-    show_checklist,
-    state_values,
-    view_meta,
-)
+from bot.channels import ensure_internal_channel
+from bot.checklist import show_checklist
+from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
 
 
 def register(app, deps) -> None:
@@ -84,9 +78,6 @@ def register(app, deps) -> None:
             text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by <@{actor.user_id}>. "
                  "Nothing on this project can change now.",
         )
-        done = deps.extras.get("on_complete")
-        if done:
-            done(snap)
 
     @app.view(views.V_CONFIRM_MONITOR)
     @guard
@@ -95,50 +86,36 @@ def register(app, deps) -> None:
         snap = svc.mark_done(actor_of(context), view_meta(body)["p"], "monitor", None, "modal", confirmed=True)
         show_checklist(deps, snap)
 
-    def _note(body) -> str:
-        return input_value(state_values(body["view"]), "note") or ""
+    def submit_note(ack, body, empty: str, change) -> None:
+        """The note modals' one shape: the note is required; the change is stored
+        before the modal closes, and a refusal stays in the modal with the reason."""
+        note = input_value(state_values(body["view"]), "note") or ""
+        if not note:
+            ack(response_action="errors", errors={"note": empty})
+            return
+        meta = view_meta(body)
+        try:
+            snap = change(meta, note)
+        except DomainError as e:
+            ack(response_action="errors", errors={"note": e.message[:150]})
+            return
+        ack()
+        show_checklist(deps, snap, ts=meta.get("ts"))
 
     @app.view(views.V_SKIP)
     @guard
     def submit_skip(ack, body, client, context):
-        reason = _note(body)
-        if not reason:
-            ack(response_action="errors", errors={"note": "Give the reason step 2 is not applicable."})
-            return
-        meta = view_meta(body)
-        try:
-            snap = svc.skip_address(actor_of(context), meta["p"], reason, "modal")
-        except DomainError as e:
-            ack(response_action="errors", errors={"note": e.message[:150]})
-            return
-        ack()
-        show_checklist(deps, snap, ts=meta.get("ts"))
+        submit_note(ack, body, "Give the reason step 2 is not applicable.",
+                    lambda meta, reason: svc.skip_address(actor_of(context), meta["p"], reason, "modal"))
 
     @app.view(views.V_ADD_ITEM)
     @guard
     def submit_add_item(ack, body, client, context):
-        text = _note(body)
-        if not text:
-            ack(response_action="errors", errors={"note": "Say what the item is."})
-            return
-        meta = view_meta(body)
-        ack()
-        snap, _ = svc.add_item(actor_of(context), meta["p"], text, "modal")
-        show_checklist(deps, snap, ts=meta.get("ts"))
+        submit_note(ack, body, "Say what the item is.",
+                    lambda meta, text: svc.add_item(actor_of(context), meta["p"], text, "modal")[0])
 
     @app.view(views.V_RESOLVE)
     @guard
     def submit_resolve(ack, body, client, context):
-        note = _note(body)
-        if not note:
-            ack(response_action="errors", errors={"note": "Say how the item was remedied."})
-            return
-        meta = view_meta(body)
-        try:
-            snap = svc.resolve_item(actor_of(context), meta["p"], int(meta["n"]), note, "modal")
-        except DomainError as e:
-            ack(response_action="errors", errors={"note": e.message[:150]})
-            return
-        ack()
-        show_checklist(deps, snap, ts=meta.get("ts"))
-
+        submit_note(ack, body, "Say how the item was remedied.",
+                    lambda meta, note: svc.resolve_item(actor_of(context), meta["p"], int(meta["n"]), note, "modal"))

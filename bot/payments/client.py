@@ -10,7 +10,6 @@ and a `final` flag (True: retrying later will not help, e.g. a bad token).
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
@@ -21,6 +20,8 @@ from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
 import httpx
+
+from bot.httputil import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -106,24 +107,6 @@ def _error_body(body: bytes) -> tuple[Optional[str], Optional[str]]:
         msg = err.get("message")
         return (str(code) if code is not None else None, str(msg)[:200] if msg is not None else None)
     return None, None
-
-
-def _retry_after_seconds(value: Optional[str]) -> Optional[float]:
-    """`Retry-After` as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _describe(status: int) -> str:
@@ -281,7 +264,7 @@ class PaymentsClient:
                     last_problem, last_status = "malformed response body", 200
                 elif status == 429:
                     last_problem, last_status = "rate limited (429)", 429
-                    ra = _retry_after_seconds(headers.get("Retry-After"))
+                    ra = retry_after_seconds(headers.get("Retry-After"))
                     if ra is not None:
                         wait = min(ra, self.retry_after_max)
                 elif status == 408 or status >= 500:

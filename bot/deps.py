@@ -1,0 +1,66 @@
+"""What every listener and part is handed: settings, the database, the Web API
+client, the directory of users, the clock, and the parts wired into the bot.
+
+Typed fields, no string-keyed locator: the parts (monitoring, Client
+Services) fill theirs when bot.runtime wires them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Optional
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.directory import Directory
+from bot.scheduler import TickJob
+from bot.service import Service
+from bot.settings import Settings
+from storage.db import SessionFactory, make_engine
+
+if TYPE_CHECKING:  # types only: the parts import this module, not the other way round
+    from bot.cs.cases import CaseDesk
+    from bot.cs.handoff import HandoffDesk
+    from bot.monitoring.alerts import AlertDesk
+    from bot.monitoring.pipeline import Monitor
+    from bot.notify import Notifier
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    service: Service
+    session_factory: SessionFactory
+    client: WebClient
+    directory: Directory
+    clock: Callable[[], datetime] = utc_now
+    # monitoring (bot.monitoring.wiring)
+    monitor: Optional["Monitor"] = None
+    notifier: Optional["Notifier"] = None
+    alerts: Optional["AlertDesk"] = None
+    # Client Services (bot.cs.wiring)
+    cases: Optional["CaseDesk"] = None
+    handoffs: Optional["HandoffDesk"] = None
+    # what the scheduler's tick runs, every minute
+    ticks: list[TickJob] = field(default_factory=list)
+
+
+def make_deps(settings: Settings, engine=None) -> Deps:
+    engine = engine or make_engine(settings.DATABASE_URL)
+    sf = SessionFactory(engine)
+    client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
+    client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2),
+                                  RateLimitErrorRetryHandler(max_retry_count=3)])
+    return Deps(
+        settings=settings,
+        service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
+        session_factory=sf,
+        client=client,
+        directory=Directory(client),
+    )

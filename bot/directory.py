@@ -1,0 +1,50 @@
+"""Who users are (team, enterprise), from users.info, cached; and who we are."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Optional
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger("addon_bot")
+
+
+class Directory:
+    """Who users are (team, enterprise), from users.info, cached; and who we are."""
+
+    def __init__(self, client: WebClient, ttl: float = 600.0):
+        self.client = client
+        self.ttl = ttl
+        self._users: dict[str, tuple[float, Optional[str], Optional[str]]] = {}
+        self._lock = threading.Lock()
+        self._home: Optional[tuple[str, Optional[str], str]] = None
+
+    def home(self) -> tuple[str, Optional[str], str]:
+        """(installing team id, enterprise id or None, bot user id), from auth.test once."""
+        if self._home is None:
+            r = self.client.auth_test()
+            self._home = (r["team_id"], r.get("enterprise_id"), r["user_id"])
+        return self._home
+
+    def user_org(self, user_id: str, hint_team: Optional[str] = None) -> tuple[Optional[str], Optional[str]]:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._users.get(user_id)
+        if hit and now - hit[0] < self.ttl:
+            return hit[1], hit[2]
+        try:
+            u = self.client.users_info(user=user_id)["user"]
+            team = u.get("team_id") or hint_team
+            ent = (u.get("enterprise_user") or {}).get("enterprise_id")
+        except SlackApiError as e:
+            log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+            team, ent = hint_team, None
+            if hint_team is None:
+                return None, None  # unknown: treated as external, not cached
+        with self._lock:
+            self._users[user_id] = (now, team, ent)
+        return team, ent

@@ -1,0 +1,65 @@
+"""Mentions of the bot (app_mention), above all a biller's in Slack Connect:
+before completion the specialist is told (in the internal project channel)
+and the biller hears so; after completion the biller gets the Client
+Services avenues, since the Delivery team has stepped away.
+
+That people of other organisations change nothing on any interactive surface
+is bot.middleware's guard.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.cs import rules
+from bot.handlers.common import guard
+from bot.reply import post_or_dm_team
+from bot.views import cs as csv
+
+log = logging.getLogger("addon_bot.handlers.mentions")
+
+
+def register(app, deps) -> None:
+    @app.event("app_mention")
+    @guard
+    def mention(event, client, context):
+        if event.get("bot_id") or event.get("subtype"):
+            return
+        channel, user = event.get("channel"), event.get("user")
+        if not channel or not user:
+            return
+        actor = context.get("actor")
+        thread = event.get("thread_ts") or event.get("ts")
+        plan = rules.plan_mention(actor, [deps.service.snapshot(i) for i in deps.handoffs.projects_sharing(channel)])
+        if plan.kind == rules.HELP:
+            client.chat_postEphemeral(channel=channel, user=user, text=csv.internal_mention_help())
+            return
+        handoffs = deps.handoffs
+        if plan.kind == rules.AVENUES:
+            p = plan.project
+            text = csv.avenues_answer(user, handoffs.avenues(p.biller_id if p else None),
+                                      p.addon if p is not None else None)
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text, unfurl_links=False)
+            return
+        bot_user = deps.directory.home()[2]
+        told = _tell_specialist(deps, client, plan.project, user, channel, event,
+                                csv.mention_words(event.get("text") or "", bot_user))
+        if told:
+            text = csv.specialist_told_answer(user, plan.project.specialist_ids)
+        else:
+            text = (f"Thanks for your message! I couldn't reach your implementation specialist just now; "
+                    "please mention me again in a few minutes.")
+        client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+
+
+def _tell_specialist(deps, client, snap, user: str, channel: str, event: dict, words: str) -> bool:
+    """Ping the specialist in the internal project channel; by DM if that channel is shared now."""
+    try:
+        permalink = client.chat_getPermalink(channel=channel, message_ts=event["ts"])["permalink"]
+    except (SlackApiError, KeyError):
+        permalink = None
+    text = csv.specialist_ping(snap, user, channel, words, permalink)
+    return post_or_dm_team(client, snap.channel_id, snap.specialist_ids or (snap.manager_id,), text,
+                           unfurl_links=False)

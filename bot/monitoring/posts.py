@@ -1,0 +1,126 @@
+"""What monitoring puts in the outbox, inside the transaction that records it.
+
+Keys (unique, stable, so a rerun finds the same post and edits it):
+
+    summary:{project}:{date}     the day's summary in the project channel
+    alert:{alert}:dm             the alert in the manager's DM
+    alert:{alert}:mgrs           the alert in MANAGERS_CHANNEL (when set)
+    alert:{alert}:note           a note in the thread of the day's summary
+    checklist:{project}          edits of the project's checklist message
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Optional
+
+from bot import views
+from bot.monitoring.rules import SummaryFacts, summary_facts
+from bot.notify import enqueue
+from bot.summary import DaySummary
+from bot.views.monitoring import alert_message, alert_note, summary_line, summary_message
+from storage import repo
+from storage.db import Session
+from storage.models import Alert, Project
+from storage.monitoring import alerts_of_day, latest_stored, repeats_of, stored_days
+
+ALERT_KINDS = ("alert_dm", "alert_channel", "alert_note")
+
+
+def summary_key(project_id: int, d: date) -> str:
+    return f"summary:{project_id}:{d.isoformat()}"
+
+
+def alert_keys(alert_id: int) -> list[str]:
+    return [f"alert:{alert_id}:dm", f"alert:{alert_id}:mgrs", f"alert:{alert_id}:note"]
+
+
+def day_alert_ids(s: Session, p: Project, summary: DaySummary) -> tuple[str, ...]:
+    """Checks raised for the day, for the summary's footer (an unread source
+    that was read later is no longer worth naming)."""
+    out = []
+    for a in alerts_of_day(s, p.id, summary.local_date):
+        if summary.source_ok and a.check_id == "source_unavailable":
+            continue
+        if a.check_id not in out:
+            out.append(a.check_id)
+    return tuple(out)
+
+
+def facts_for(s: Session, p: Project, summary: DaySummary, stored: Optional[dict] = None,
+              fresh: Optional[dict] = None, restated: Optional[str] = None,
+              checks: Optional[tuple[str, ...]] = None) -> SummaryFacts:
+    """The summary's comparisons: earlier days since go-live as stored (read now
+    unless given) with fresher ones read in this pass over them; the checks
+    raised for the day (read now unless given)."""
+    earlier = dict(stored) if stored is not None else stored_days(s, p.id, p.golive, summary.local_date)
+    earlier.update(fresh or {})
+    prior = [x for day, x in earlier.items() if day < summary.local_date]
+    alerts = checks if checks is not None else day_alert_ids(s, p, summary)
+    return summary_facts(summary, prior, p.projected_per_day, p.golive, alerts=alerts, restated=restated)
+
+
+def post_summary(s: Session, p: Project, facts: SummaryFacts) -> str:
+    d = facts.day.local_date
+    text, blocks = summary_message(p, facts)
+    key = summary_key(p.id, d)
+    enqueue(s, key=key, kind="summary", channel=p.channel_id, text=text, blocks=blocks, project_id=p.id,
+            meta={"date": d.isoformat()})
+    return key
+
+
+def post_alert(s: Session, p: Project, alert: Alert, lead: Optional[Alert],
+               managers_channel: Optional[str]) -> list[str]:
+    """A new alert: DM the manager, MANAGERS_CHANNEL, and a note in the day's thread.
+    A repeat (folded into `lead`): only the note, and the lead's messages now list the day."""
+    if lead is not None:
+        keys = [_note(s, p, alert, lead)]
+        return keys + restate_alert(s, p, lead, managers_channel)
+    return restate_alert(s, p, alert, managers_channel)
+
+
+def _note(s: Session, p: Project, alert: Alert, lead: Optional[Alert], told: Iterable[str] = ()) -> str:
+    text, blocks = alert_note(p, alert, lead, told)
+    key = f"alert:{alert.id}:note"
+    enqueue(s, key=key, kind="alert_note", channel=p.channel_id, text=text, blocks=blocks, project_id=p.id,
+            thread_key=summary_key(p.id, alert.local_date), meta={"alert": alert.id})
+    return key
+
+
+def restate_alert(s: Session, p: Project, alert: Alert, managers_channel: Optional[str]) -> list[str]:
+    """(Re)write every message of an alert and of the repeats folded into it, as they stand now."""
+    repeats = repeats_of(s, alert.id)
+    text, blocks = alert_message(p, alert, [r.local_date for r in repeats])
+    dm, mgrs, _ = alert_keys(alert.id)
+    enqueue(s, key=dm, kind="alert_dm", channel=p.manager_id, text=text, blocks=blocks, project_id=p.id,
+            meta={"alert": alert.id})
+    keys = [dm]
+    told = [f"<@{p.manager_id}>"]
+    if managers_channel:
+        enqueue(s, key=mgrs, kind="alert_channel", channel=managers_channel, text=text, blocks=blocks,
+                project_id=p.id, meta={"alert": alert.id})
+        keys.append(mgrs)
+        told.append(f"<#{managers_channel}>")
+    keys.append(_note(s, p, alert, None, told))
+    for r in repeats:
+        keys.append(_note(s, p, r, alert))
+    return keys
+
+
+def latest_line(s: Session, p: Project) -> Optional[str]:
+    last = latest_stored(s, p.id)
+    if last is None:
+        return None
+    return summary_line(facts_for(s, p, last))
+
+
+def refresh_checklist(s: Session, p: Project) -> Optional[str]:
+    """Edit the project's checklist in place (days monitored, latest summary, open alerts)."""
+    if not p.checklist_ts:
+        return None
+    snap = repo.snapshot(s, p)
+    key = f"checklist:{p.id}"
+    enqueue(s, key=key, kind="checklist", channel=p.channel_id, text=views.checklist_text(snap),
+            blocks=views.checklist_blocks(snap, latest_line(s, p)), project_id=p.id, ts=p.checklist_ts,
+            edit_only=True)
+    return key

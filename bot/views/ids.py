@@ -1,0 +1,38 @@
+"""Every action id and modal callback id the bot's messages carry.
+
+Handlers register on these; views put them on buttons and modals. One table,
+so two parts cannot pick the same id and a newcomer finds them in one place.
+"""
+
+# ---- the workflow (checklist, registration, completion)
+A_STEP_DONE = "step_done"
+A_STEP_UNDO = "step_undo"
+A_SKIP = "step_skip"
+A_COMPLETE = "open_complete"
+A_ITEM_RESOLVE = "item_resolve"
+A_ITEM_CASE = "item_case"
+A_ADD_ITEM = "add_item"
+A_HANDOFF = "send_handoff"
+A_MONITOR_CONFIRM = "monitor_done_anyway"
+A_REFRESH = "refresh_checklist"
+
+# modal callback ids
+V_REGISTER = "register_project"
+V_COMPLETE = "complete_project"
+V_RESOLVE = "resolve_item"
+V_SKIP = "skip_address"
+V_ADD_ITEM = "add_item"
+V_CONFIRM_MONITOR = "confirm_monitor"
+
+# ---- Client Services
+V_CASE = "cs_open_case"
+V_HANDOFF = "cs_send_handoff"
+V_SHARED = "cs_set_shared"
+A_HANDOFF_ACK = "cs_handoff_ack"
+A_SET_SHARED = "cs_set_shared_open"
+
+# ---- monitoring alerts
+A_ALERT_ACK = "alert_ack"
+A_ALERT_ITEM = "alert_item"
+A_ALERT_DISMISS = "alert_dismiss"
+V_ALERT_DISMISS = "alert_dismiss_reason"

@@ -1,0 +1,249 @@
+"""Block Kit for the daily payments summary and the anomaly alerts.
+
+Plain data in (a project, SummaryFacts, an alert row), (text, blocks) out;
+every message has fallback text. Other programs read two things, so their
+form is fixed: an alert's context line starts `check: <id>` and names the
+project and the local date; a summary names its local date as YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, Optional
+
+from bot import fmt
+from bot.monitoring.rules import FINAL_STATES, Comparison, SummaryFacts, state_words
+from bot.summary import ChannelStats
+from bot.views.blocks import button, context, divider, modal, plain, section, value
+from bot.views.ids import A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS  # noqa: F401 - re-exported for the handlers
+
+Block = dict[str, Any]
+
+
+CHANNEL_NAMES = {"ivr": "IVR", "text": "Text", "web": "Web", "mobile": "Mobile", "autopay": "AutoPay",
+                 "scheduled": "Scheduled", "agent": "Agent", "other": "Other"}
+SEVERITY_ICON = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
+STATE_ICON = {"open": ":red_circle:", "acknowledged": ":eyes:", "dismissed": ":no_entry_sign:",
+              "resolved": ":white_check_mark:", "item": ":memo:"}
+
+
+def channel_label(ch: Optional[str]) -> str:
+    return "All channels" if not ch else CHANNEL_NAMES.get(ch, ch)
+
+
+def project_title(p) -> str:
+    return f"{p.addon} · {p.biller_id}"
+
+
+# ---- the daily summary -----------------------------------------------------------------
+def _slice_line(s: ChannelStats) -> str:
+    parts = [f"{fmt.count(s.attempts)} attempts", f"{fmt.count(s.approved)} approved",
+             f"{fmt.count(s.failed)} declined/failed"]
+    if s.pending:
+        parts.append(f"{fmt.count(s.pending)} pending")
+    line = " · ".join(parts)
+    line += (f"\nSuccess rate {fmt.pct(s.success_rate)} · approved volume {fmt.money(s.approved_cents)}"
+             f" (average {fmt.money(s.average_cents)}) · reversals {fmt.count(s.reversed)}"
+             f" ({fmt.money(s.reversed_cents)})")
+    if s.returned:
+        line += f", of which ACH returns {fmt.count(s.returned)}"
+    return line
+
+
+def _times(c: Comparison) -> str:
+    if c.ratio is None:
+        return c.note or "not available"
+    return f"{c.ratio:.2f}×"
+
+
+def _change(c: Comparison, attempts: int) -> str:
+    if c.base is None:
+        return c.note or "not available"
+    if c.ratio is None:
+        return f"{fmt.count(c.base)} attempts there; no basis for a change"
+    pct = (c.ratio - 1) * 100
+    how = "the same" if abs(pct) < 0.5 else f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'}"
+    return f"{fmt.count(attempts)} attempts vs {fmt.count(c.base)}, {how}"
+
+
+def _mix(d: dict[str, int], total: int, limit: int = 6) -> str:
+    if not d:
+        return "none"
+    items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return " · ".join(f"{k} {fmt.count(v)}" + (f" ({fmt.pct(v / total, 0)})" if total else "") for k, v in items)
+
+
+def summary_header(p, d: date) -> str:
+    return f"Payments {fmt.day(d)} · {project_title(p)}"
+
+
+def summary_message(p, f: SummaryFacts) -> tuple[str, list[Block]]:
+    s = f.day
+    ch = channel_label(s.addon_channel)
+    d = fmt.day(s.local_date)
+    blocks: list[Block] = [{"type": "header", "text": plain(summary_header(p, s.local_date), 150)}]
+    if not s.source_ok:
+        text = (f"Payments summary for {project_title(p)}, {d} (day {f.day_n} since go-live): the payments "
+                f"source could not be read, so there are no numbers yet. This is not the same as no payments.")
+        blocks.append(section(
+            f":warning: *The payments source could not be read for {d}* (day {f.day_n} since go-live): "
+            f"`{fmt.clip(s.source_error or 'unknown error', 300)}`\nThis is *not* the same as no payments. "
+            "The day is read again automatically and this message is updated with its numbers."))
+        blocks.append(context(f"Local day {d} in {s.tz} ({f.hours:g} h) · project {p.id}"))
+        return text, blocks
+    a = s.addon
+    text = (f"Payments summary for {project_title(p)}, {d} (day {f.day_n} since go-live): {ch} "
+            f"{fmt.count(a.attempts)} attempts, {fmt.count(a.approved)} approved, success rate "
+            f"{fmt.pct(a.success_rate)}, {fmt.money(a.approved_cents)} approved; "
+            f"{_times(f.projection)} the projection of {fmt.count(f.projected)}/day.")
+    blocks.append(section(f"*{ch}* (the add-on), {d}, day {f.day_n} since go-live\n{_slice_line(a)}"))
+    if s.addon_channel:
+        blocks.append(section(f"*All channels* (for comparison)\n{_slice_line(s.total)}"))
+    comp = [
+        f"*Against the projection* ({fmt.count(f.projected)} payments/day): {fmt.count(a.attempts)} attempts, "
+        f"{_times(f.projection)}",
+        f"*Since go-live* ({f.cumulative_days} day(s)): {fmt.count(f.cumulative_attempts)} attempts against "
+        f"{fmt.count(f.cumulative.base)} projected, {_times(f.cumulative)}",
+        f"*Against {f.median7.label}*: {_change(f.median7, a.attempts)}",
+        f"*Against {f.last_week.label}*: {_change(f.last_week, a.attempts)}",
+    ]
+    blocks.append(section("\n".join(comp)))
+    detail = [f"*Payment methods ({ch})*: {_mix(a.methods, a.attempts)}"]
+    if a.failed:
+        detail.append(f"*Top decline reasons ({ch})*: {_mix(a.decline_reasons, a.failed, 3)}")
+    if a.reversed:
+        detail.append(f"*Reversal codes ({ch})*: {_mix(a.return_codes, a.reversed, 3)}")
+    if s.addon_channel and s.by_channel:
+        detail.append(f"*Attempts by channel*: {_mix(s.by_channel, s.total.attempts, 8)}")
+    blocks.append(section("\n".join(detail)))
+    blocks.append(divider())
+    if f.alerts:
+        blocks.append(context(":warning: Checks raised: " + ", ".join(f"`{c}`" for c in f.alerts)
+                              + " (details in the thread)"))
+    else:
+        blocks.append(context(":white_check_mark: No anomaly found by the checks."))
+    foot = f"Local day {d} in {s.tz} ({f.hours:g} h) · project {p.id}"
+    if f.restated:
+        foot += f" · restated {f.restated}: late status changes (returns, refunds) moved the numbers"
+    blocks.append(context(foot))
+    return text, blocks
+
+
+def summary_line(f: SummaryFacts) -> str:
+    """One line for the checklist's Monitor step."""
+    s = f.day
+    d = fmt.day(s.local_date)
+    if not s.source_ok:
+        return f":warning: Latest summary {d} (day {f.day_n}): the payments source could not be read."
+    a = s.addon
+    return (f"Latest summary {d} (day {f.day_n}): {fmt.count(a.attempts)} {channel_label(s.addon_channel)} "
+            f"attempts, {_times(f.projection)} projection, success rate {fmt.pct(a.success_rate)}, "
+            f"{fmt.money(a.approved_cents)} approved.")
+
+
+# ---- alerts ------------------------------------------------------------------------------
+def _evidence(ev: dict) -> str:
+    lines = []
+    for k, v in list(ev.items())[:10]:
+        if k == "repeat_of":
+            continue
+        name = k.replace("_", " ")
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        elif k.endswith("_cents") and isinstance(v, (int, float)):
+            v = fmt.money(int(v))
+        elif isinstance(v, float):
+            v = f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip(".")
+        elif isinstance(v, int):
+            v = fmt.count(v)
+        elif isinstance(v, (dict, list)):
+            v = ", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
+        lines.append(f"• {name}: {fmt.clip(str(v), 200)}")
+    return "\n".join(lines)
+
+
+def check_line(check_id: str, p, d: date) -> str:
+    """The context line other programs read."""
+    return f"check: {check_id} · project {p.id} ({project_title(p)}) · {fmt.day(d)}"
+
+
+def state_line(alert, tz: str) -> str:
+    st = alert.state
+    if st == "open":
+        return (":red_circle: Open. Acknowledge it, add it as a post go-live item, or dismiss it as expected; "
+                "or react :eyes: to acknowledge, :white_check_mark: to resolve.")
+    when = fmt.local_date(alert.acted_at, tz)
+    if alert.acted_by is None:  # resolved by the bot itself (the source was read later)
+        return f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} automatically on {when}: {alert.reason}."
+    line = f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} by {fmt.user(alert.acted_by)} on {when}"
+    if st == "dismissed" and alert.reason:
+        line += f": {fmt.clip(alert.reason, 500)}"
+    elif st == "item" and alert.reason:
+        line += f" ({alert.reason})"
+    return line + "."
+
+
+def alert_message(p, alert, repeats: Iterable[date] = ()) -> tuple[str, list[Block]]:
+    """The alert as the manager (and MANAGERS_CHANNEL) sees it; edits itself as people act."""
+    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
+    d = alert.local_date
+    text = (f"{icon} Payments alert for {project_title(p)}, {fmt.day(d)}: {alert.message} "
+            f"(check: {alert.check_id}; {state_words(alert.state)})")
+    blocks: list[Block] = [
+        section(f"{icon} *Payments alert: {project_title(p)}* ({alert.severity}) in {fmt.channel(p.channel_id)}"
+                f"\n{alert.message}"),
+    ]
+    ev = _evidence(alert.evidence or {})
+    if ev:
+        blocks.append(section(f"*Evidence*\n{ev}"))
+    reps = sorted(repeats)
+    if reps:
+        blocks.append(context(f"Also seen on {', '.join(fmt.day(x) for x in reps)}: not sent again "
+                              "while this alert is open."))
+    blocks.append(context(check_line(alert.check_id, p, d)))
+    blocks.append(context(state_line(alert, p.tz)))
+    if alert.state not in FINAL_STATES:
+        v = value(p=p.id, a=alert.id)
+        els = []
+        if alert.state == "open":
+            els.append(button("Acknowledge", A_ALERT_ACK, v, style="primary"))
+        els.append(button("Add as a post go-live item", A_ALERT_ITEM, v))
+        els.append(button("Dismiss as expected…", A_ALERT_DISMISS, v))
+        blocks.append({"type": "actions", "block_id": f"alert_{alert.id}", "elements": els})
+    return text, blocks
+
+
+def alert_note(p, alert, lead=None, told: Iterable[str] = ()) -> tuple[str, list[Block]]:
+    """The note in the thread of the day's summary in the project channel."""
+    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
+    who = ", ".join(told) or "nobody (no manager to tell)"
+    if lead is not None:
+        body = (f"{icon} *check: {alert.check_id}* fired again for {fmt.day(alert.local_date)}: {alert.message}\n"
+                f"Added to the open alert of {fmt.day(lead.local_date)} rather than sent again.")
+        state = lead
+    else:
+        body = f"{icon} *New alert, check: {alert.check_id}*: {alert.message}\nSent to {who}."
+        state = alert
+    text = f"{icon} Alert for {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}"
+    return text, [section(body), context(check_line(alert.check_id, p, alert.local_date)),
+                  context(state_line(state, p.tz))]
+
+
+def dismiss_modal(p, alert) -> dict:
+    blocks = [
+        section(f"*{project_title(p)}*, {fmt.day(alert.local_date)}\n{alert.message}"),
+        {"type": "input", "block_id": "reason", "label": plain("Why is this expected?", 2000),
+         "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 1000,
+                     "min_length": 3}},
+    ]
+    return modal(V_ALERT_DISMISS, "Dismiss alert", blocks, {"p": p.id, "a": alert.id}, submit="Dismiss")
+
+
+def item_text(alert) -> str:
+    return fmt.clip(f"Payments alert {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}", 2000)
+
+
+def computed_now_note(summary_time: str, tz: str) -> dict:
+    """Under a summary `/addon summary` computed for one person."""
+    return context("Computed now for you only: not posted, not stored. The daily summary is "
+                   f"posted in the project channel at {summary_time} {tz}.")

@@ -1,0 +1,273 @@
+"""Block Kit of the workflow: help, the checklist, the project lists, the App
+Home and the registration, completion and note modals. Plain data in, blocks
+out; no database, no Slack calls."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable, Optional
+
+from bot import fmt
+from bot.commands import HELP_LINES, USAGE
+from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
+from bot.views.blocks import (
+    Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
+)
+from bot.views.ids import (
+    A_ADD_ITEM, A_COMPLETE, A_HANDOFF, A_ITEM_CASE, A_ITEM_RESOLVE, A_MONITOR_CONFIRM, A_REFRESH, A_SKIP,
+    A_STEP_DONE, A_STEP_UNDO, V_ADD_ITEM, V_COMPLETE, V_CONFIRM_MONITOR, V_REGISTER, V_RESOLVE, V_SKIP,
+)
+
+
+# ---- help and errors -----------------------------------------------------------
+def help_text() -> str:
+    lines = ["*`/addon` — the post-live phase of a payments add-on*"]
+    lines += [f"• `/addon {cmd}` — {what}" for cmd, what in HELP_LINES]
+    lines.append("Steps: `monitor` (1), `address` (2), `handoff` (3), `complete` (4).")
+    lines.append(f"Register: `{USAGE['new']}`")
+    return "\n".join(lines)
+
+
+def help_blocks() -> list[Block]:
+    return [section(help_text())]
+
+
+# ---- the checklist ----------------------------------------------------------------
+_ICON = {DONE: ":white_check_mark:", NOT_APPLICABLE: ":heavy_minus_sign:", "open": ":white_large_square:"}
+
+
+def title(p: ProjectSnapshot) -> str:
+    return f"{p.addon} · {p.biller_id}"
+
+
+def checklist_text(p: ProjectSnapshot) -> str:
+    done, total = p.progress()
+    state = "complete (archived)" if p.locked else f"{done}/{total} steps"
+    return f"Post-live checklist for {title(p)}: {state}."
+
+
+def _step_line(p: ProjectSnapshot, key: str) -> str:
+    info = next(s for s in STEPS if s.key == key)
+    sv = p.step(key)
+    state = sv.state if not (key == "complete" and p.locked) else DONE
+    req = "" if info.required else " _(if applicable)_"
+    line = f"{_ICON[state]} *{info.number}. {info.title}*{req}"
+    if key == "complete" and p.locked:
+        line += f"\nCompleted by {fmt.user(p.completed_by)} on {fmt.local_date(p.completed_at, p.tz)}."
+    elif state == DONE:
+        line += f"\nDone by {fmt.user(sv.by)} on {fmt.local_date(sv.at, p.tz)}"
+        line += f": {sv.note}" if sv.note else "."
+    elif state == NOT_APPLICABLE:
+        line += f"\nNot applicable ({fmt.user(sv.by)}): {sv.note}"
+    else:
+        line += f"\n{info.description}"
+    if key == "monitor":
+        line += f"\nDays monitored: {p.days_monitored}"
+        if p.open_alerts:
+            line += f" · :warning: {p.open_alerts} unacknowledged alert(s)"
+    if key == "handoff" and p.handoff_sent_at:
+        ack = (f"acknowledged by {fmt.user(p.handoff_acknowledged_by)}"
+               if p.handoff_acknowledged_by else "not yet acknowledged by the biller")
+        line += f"\nHandoff sent {fmt.local_date(p.handoff_sent_at, p.tz)}, {ack}."
+    return line
+
+
+def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
+    if p.locked:
+        return None
+    state = p.step(key).state
+    v = value(p=p.id, s=key)
+    if key == "complete":
+        return button("Complete project…", A_COMPLETE, v, style="primary")
+    if state == "open":
+        if key == "handoff" and p.shared_channel_id:
+            return button("Send handoff…", A_HANDOFF, v, style="primary")
+        return button("Mark done", A_STEP_DONE, v, style="primary")
+    return button("Reopen", A_STEP_UNDO, v)
+
+
+def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None) -> list[Block]:
+    done, total = p.progress()
+    header = f"{'🔒 ' if p.locked else ''}Post-live: {title(p)}"
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header, 150)},
+        {
+            "type": "section",
+            "fields": [
+                mrkdwn(f"*Biller*\n{p.biller_id}"),
+                mrkdwn(f"*Add-on*\n{p.addon}" + (f" ({p.pay_channel})" if p.pay_channel else "")),
+                mrkdwn(f"*Go-live*\n{fmt.day(p.golive)}"),
+                mrkdwn(f"*Projection*\n{fmt.count(p.projected_per_day)} payments/day"),
+                mrkdwn(f"*Manager*\n{fmt.user(p.manager_id)}"),
+                mrkdwn("*Specialist*\n" + (", ".join(fmt.user(u) for u in p.specialist_ids) or "—")),
+                mrkdwn(f"*Shared channel*\n{fmt.channel(p.shared_channel_id)}"),
+                mrkdwn(f"*Time zone*\n{p.tz}"),
+            ],
+        },
+        divider(),
+    ]
+    for st in STEPS:
+        blocks.append(section(_step_line(p, st.key), _step_button(p, st.key), block_id=f"step_{st.key}"))
+        if st.key == "monitor" and latest_summary_line:
+            blocks.append(context(latest_summary_line))
+        if st.key == "address":
+            blocks.extend(_item_blocks(p))
+    if p.locked:
+        blocks.append(context(f":lock: Completed and archived on {fmt.local_date(p.completed_at, p.tz)}. "
+                              "Nothing on this project can change."))
+    else:
+        blocks.append(context(f"Progress {done}/{total} · project {p.id} · version {p.version} · "
+                              "`/addon help` for commands"))
+    return blocks
+
+
+def _item_blocks(p: ProjectSnapshot) -> list[Block]:
+    out: list[Block] = []
+    shown = p.items[-15:]  # keep the message under Slack's 50 blocks
+    if len(p.items) > len(shown):
+        out.append(context(f"{len(p.items) - len(shown)} earlier item(s) not shown."))
+    for it in shown:
+        if it.status == "open":
+            line = f":small_orange_diamond: *#{it.number}* {it.text}"
+            if it.case_status == "failed":
+                line += "\nThe Client Services case for it was refused; remedy it or open a case again."
+        elif it.status == "remedied":
+            line = f":white_check_mark: ~#{it.number}~ {it.text}\nRemedied: {it.note or '—'}"
+        else:
+            case = it.case_external_id or "pending delivery"
+            link = f"<{it.case_url}|{case}>" if it.case_url else case
+            line = f":arrow_right: *#{it.number}* {it.text}\nClient Services case {link}"
+        acc = None
+        if it.status == "open" and not p.locked:
+            acc = {
+                "type": "overflow",
+                "action_id": f"{A_ITEM_RESOLVE}_menu",
+                "options": [
+                    {"text": plain("Mark remedied…"), "value": value(p=p.id, n=it.number, a="resolve")},
+                    {"text": plain("Open a Client Services case…"),
+                     "value": value(p=p.id, n=it.number, a="case")},
+                ],
+            }
+        out.append(section(line, acc, block_id=f"item_{it.number}"))
+    if not p.locked and p.step("address").state == "open":
+        out.append({
+            "type": "actions",
+            "block_id": "address_actions",
+            "elements": [
+                button("Add item…", A_ADD_ITEM, value(p=p.id)),
+                button("Not applicable…", A_SKIP, value(p=p.id, s="address")),
+            ],
+        })
+    return out
+
+
+# ---- lists and home -------------------------------------------------------------------
+def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list[Block]:
+    rows = list(rows)
+    if not rows:
+        who = "you are on" if scope == "mine" else "in the workspace"
+        return [section(f"No open post-live projects {who}. Register one with `/addon new`.")]
+    lines = [f"*Open post-live projects ({'yours' if scope == 'mine' else 'all'}): {len(rows):,}*"]
+    for p, (done, total) in rows[:100]:
+        lines.append(f"• <#{p.channel_id}> {p.addon} · {p.biller_id} · live {fmt.day(p.golive)} · {done}/{total}")
+    if len(rows) > 100:
+        lines.append(f"…and {len(rows) - 100:,} more.")
+    text = "\n".join(lines)
+    # Section text is limited to 3,000 characters: split into several sections.
+    blocks, chunk = [], ""
+    for line in text.split("\n"):
+        if len(chunk) + len(line) + 1 > 2900:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks[:50]
+
+
+def home_view(rows: list[tuple[Any, tuple[int, int]]]) -> dict:
+    blocks: list[Block] = [{"type": "header", "text": plain("Your post-live projects", 150)}]
+    if not rows:
+        blocks.append(section("You have no open post-live projects. In a project channel, "
+                              "`/addon new` registers one."))
+    for p, (done, total) in rows[:45]:
+        bar = "▰" * done + "▱" * (total - done)
+        blocks.append(section(
+            f"*{p.addon}* · {p.biller_id}\n<#{p.channel_id}> · live {fmt.day(p.golive)} · {bar} {done}/{total}"
+        ))
+    if len(rows) > 45:
+        blocks.append(context(f"…and {len(rows) - 45:,} more: `/addon list`."))
+    blocks.append(context("`/addon help` in any channel lists the commands."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+# ---- modals ------------------------------------------------------------------------------
+def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: str) -> dict:
+    golive = prefill.get("golive")
+    golive_el: dict = {"type": "datepicker", "action_id": "golive"}
+    if isinstance(golive, date):
+        golive_el["initial_date"] = golive.isoformat()
+    manager_el: dict = {"type": "users_select", "action_id": "manager"}
+    if prefill.get("manager"):
+        manager_el["initial_user"] = prefill["manager"]
+    spec_el: dict = {"type": "multi_users_select", "action_id": "specialists",
+                     "initial_users": list(prefill.get("specialists") or [actor_id])}
+    shared_el: dict = {"type": "conversations_select", "action_id": "shared",
+                       "filter": {"include": ["public", "private"]}}
+    if prefill.get("shared"):
+        shared_el["initial_conversation"] = prefill["shared"]
+    projected = prefill.get("projected")
+    blocks = [
+        input_block("biller", "Biller id (Biller Portal)", text_element("biller", prefill.get("biller"), max_length=64)),
+        input_block("addon", "Add-on", text_element("addon", prefill.get("addon"), max_length=80,
+                                               placeholder="Pay by phone (IVR)")),
+        input_block("golive", "Go-live date", golive_el),
+        input_block("projected", "Projected payments per day (sales projection)",
+               text_element("projected", None if projected is None else fmt.count(projected))),
+        input_block("manager", "Delivery team manager", manager_el),
+        input_block("specialists", "Implementation specialist(s)", spec_el),
+        input_block("pay_channel", "Add-on payment channel", text_element(
+            "pay_channel", prefill.get("pay_channel"), placeholder="ivr, text, web, autopay…"), optional=True,
+            hint="Leave empty to monitor all channels."),
+        input_block("shared", "Slack Connect channel with the biller", shared_el, optional=True),
+        input_block("tz", "Time zone", text_element("tz", prefill.get("tz") or default_tz)),
+    ]
+    return modal(V_REGISTER, "Register project", blocks, {"c": channel_id}, submit="Register")
+
+
+def complete_modal(p: ProjectSnapshot) -> dict:
+    blocks = [
+        section(f"*{title(p)}*\nCompleting archives the project. *Nothing can be changed after that.*"),
+        input_block("schedule", "Project schedule", {
+            "type": "checkboxes", "action_id": "confirm",
+            "options": [{"text": plain("Every item on the project schedule is at 100%", 75),
+                         "value": "all_100"}],
+        }),
+    ]
+    return modal(V_COMPLETE, "Complete project", blocks, {"p": p.id}, submit="Complete")
+
+
+def note_modal(callback_id: str, title_text: str, prompt: str, meta: dict, label: str,
+               submit: str = "Save", initial: Optional[str] = None) -> dict:
+    blocks = [
+        section(prompt),
+        input_block("note", label, text_element("note", initial, multiline=True, max_length=2000)),
+    ]
+    return modal(callback_id, title_text, blocks, meta, submit=submit)
+
+
+def confirm_monitor_modal(p: ProjectSnapshot, message: str) -> dict:
+    return modal(V_CONFIRM_MONITOR, "Mark monitor done?", [section(message)], {"p": p.id}, submit="Mark done")
+
+
+def monitor_confirm_blocks(message: str, project_id: int, step: str, note: Optional[str]) -> list[Block]:
+    """`/addon done monitor` with open alerts: the question, and the button that confirms."""
+    return [section(message), {"type": "actions", "elements": [
+        button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, note=note), style="danger"),
+    ]}]
+
+
+def refusal_modal(text: str) -> dict:
+    """What a modal submission from someone who may not act becomes: the reason, and Close."""
+    return {"type": "modal", "title": plain("Not available", 24), "close": plain("Close", 24),
+            "blocks": [section(text)]}

@@ -1,0 +1,142 @@
+"""The outbox's table (`post`): writing a post, claiming due posts for a
+sender, and recording what Slack answered. The sending itself, and the policy
+of retries and reports, is bot.notify's."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session
+
+from storage import repo
+from storage.dbutil import insert_ignore
+from storage.models import Post, Project
+
+CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead sender
+
+
+# ---- writing (inside the caller's transaction) ----------------------------------------
+def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
+            blocks: Optional[list] = None, project_id: Optional[int] = None,
+            thread_key: Optional[str] = None, meta: Optional[dict] = None,
+            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
+    """Store (or restate) the post `key`. Unchanged content is a no-op; changed
+    content of a post already sent is marked for an edit in place. Returns the
+    row when it existed before (None for a new post)."""
+    content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
+    if insert_ignore(s, Post, dict(
+            idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
+            thread_key=thread_key, payload={**content, "rev": 1}, state="pending", attempts=0,
+            ts=ts, created_at=repo.now()), ["idempotency_key"]):
+        return None  # new: stored as given
+    row = _by_key(s, key)
+    if _same(row.payload, content) and (ts is None or ts == row.ts):
+        return row
+    row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
+                   "plain": row.payload.get("plain", False)}
+    if ts is not None and ts != row.ts:
+        row.ts = ts
+    if row.state == "sent":  # an edit in place of a post already sent
+        row.state, row.next_attempt_at, row.attempts = "pending", None, 0
+    elif row.state == "failed":  # new content: worth trying at once
+        row.state, row.next_attempt_at = "pending", None
+    s.add(row)
+    s.flush()
+    return row
+
+
+def _same(payload: dict, content: dict) -> bool:
+    return all(payload.get(k) == v for k, v in content.items())
+
+
+def _by_key(s: Session, key: str) -> Optional[Post]:
+    """The row, locked for this transaction (PostgreSQL; SQLite writers are serialised)."""
+    return _locked(s, Post.idempotency_key == key)
+
+
+def _locked(s: Session, where) -> Optional[Post]:
+    stmt = select(Post).where(where).with_for_update().execution_options(populate_existing=True)
+    return s.execute(stmt).scalars().first()
+
+
+def post_by_ts(s: Session, channel: str, ts: str, kinds: Iterable[str]) -> Optional[Post]:
+    stmt = select(Post).where(Post.channel_id == channel, Post.ts == ts, Post.kind.in_(list(kinds)))
+    return s.execute(stmt.limit(1)).scalars().first()
+
+
+def post_ts(s: Session, key: str) -> Optional[str]:
+    return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+# ---- sending: what is due, claims, outcomes ----------------------------------------------
+def _due(now: datetime):
+    return or_(
+        and_(Post.state.in_(("pending", "failed")),
+             or_(Post.next_attempt_at.is_(None), Post.next_attempt_at <= now)),
+        and_(Post.state == "sending", Post.claimed_at < now - CLAIM_TTL),
+    )
+
+
+def due_posts(s: Session, now: datetime, *, keys: Optional[Iterable[str]] = None,
+              project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> list[tuple[int, Optional[str]]]:
+    """(id, thread key) of every due post (or only `keys`, or those of `project_ids`), oldest first."""
+    stmt = select(Post.id, Post.thread_key).where(_due(now))
+    if keys is not None:
+        stmt = stmt.where(Post.idempotency_key.in_(list(keys)))
+    if project_ids is not None:
+        stmt = stmt.where(Post.project_id.in_(list(project_ids)))
+    return [(i, k) for i, k in s.execute(stmt.order_by(Post.id).limit(limit))]
+
+
+def claim(s: Session, ids: list[int], now: datetime, token: str) -> tuple[list[tuple[Post, Optional[str]]], int]:
+    """Claim the due rows among `ids` with `token`: [(row, thread parent ts)] (detached),
+    and how many wait for their thread's parent (not claimed; a later drain takes them)."""
+    meta = list(s.execute(select(Post.id, Post.thread_key).where(Post.id.in_(ids))))
+    parents = {k: post_ts(s, k) for _, k in meta if k}
+    ready = [i for i, k in meta if not k or parents.get(k)]
+    if not ready:
+        return [], len(meta)
+    s.execute(update(Post).where(Post.id.in_(ready), _due(now))
+              .values(state="sending", claimed_by=token, claimed_at=now, attempts=Post.attempts + 1)
+              .execution_options(synchronize_session=False))
+    rows = list(s.execute(select(Post).where(Post.id.in_(ready), Post.claimed_by == token)
+                          .order_by(Post.id)).scalars())
+    for r in rows:
+        s.expunge(r)
+    return [(r, parents.get(r.thread_key)) for r in rows], len(meta) - len(ready)
+
+
+def still_claimed(s: Session, post_id: int, token: Optional[str]) -> Optional[Post]:
+    """The row, locked, if our claim `token` still holds it (None: it expired and another sender took over)."""
+    cur = _locked(s, Post.id == post_id)
+    return cur if cur is not None and cur.claimed_by == token else None
+
+
+def mark_sent(s: Session, cur: Post, *, ts: Optional[str], channel: Optional[str], now: datetime,
+              rev: Optional[int]) -> bool:
+    """Record a delivery; False when the content changed while it was sent (still pending, sent again)."""
+    cur.ts, cur.channel_id, cur.sent_at = ts, channel, now
+    cur.last_error, cur.claimed_by, cur.next_attempt_at = None, None, None
+    done = cur.payload.get("rev") == rev
+    cur.state = "sent" if done else "pending"
+    if done:
+        cur.attempts = 0
+    s.add(cur)
+    return done
+
+
+def mark_failed(s: Session, cur: Post, *, error: str, retry_at: datetime, final: bool, plain: bool) -> None:
+    """Record a failed attempt: pending again (or failed after the last counted attempt) until retry_at;
+    `plain`: the next attempt sends text only."""
+    cur.state = "failed" if final else "pending"
+    cur.last_error = error[:500]
+    cur.claimed_by, cur.next_attempt_at = None, retry_at
+    if plain:
+        cur.payload = {**cur.payload, "plain": True}
+    s.add(cur)
+
+
+def project_of(s: Session, row: Post) -> Optional[Project]:
+    return s.get(Project, row.project_id) if row.project_id else None

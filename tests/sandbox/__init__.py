@@ -1,0 +1,1 @@
+"""Tests of the local Slack workspace and of the demo itself."""

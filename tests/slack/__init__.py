@@ -1,0 +1,1 @@
+"""Tests driving the bot through the local Slack workspace."""

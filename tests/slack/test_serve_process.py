@@ -1,0 +1,64 @@
+"""`addon-bot serve --mode http` as a real process against a Slack-compatible
+Web API (the local workspace): health, a signed command, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.support.harness import NEW_CMD, PROJ, SECRET, SPEC, TOKEN
+from tests.support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_http_process(slack, tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CS_", "PAYMENTS_"))}
+    env.update(
+        PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--mode", "http", "--host", "127.0.0.1", "--port", str(port),
+         "--no-scheduler"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(base + "/healthz", timeout=1)
+                if r.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.1)
+        assert r.json() == {"ok": True, "database": "ok"}
+        slack.bot_url = base + "/slack/events"
+        assert slack.command(SPEC, PROJ, NEW_CMD).status_code == 200
+        slack.wait_for(lambda: any("Post-live" in (m.get("text") or "") for m in slack.messages(PROJ)))
+        assert slack.errors == []
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert (tmp_path / "serve.db").exists()

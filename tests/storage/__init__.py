@@ -1,0 +1,1 @@
+"""Tests that need the database only (SQLite, and PostgreSQL when reachable)."""

@@ -1,0 +1,114 @@
+"""Client Services rules, pure: who may open a case or send the handoff, what a
+case must say, where a handoff may go, how a biller's mention is answered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.cs import rules
+from bot.views import cs as csv
+from bot.cs.content import load_handoff
+from bot.errors import Conflict, NotAllowed, NotFound, ProjectLocked, Unavailable
+from bot.workflow import Actor, ItemView, ProjectSnapshot
+
+SPEC = Actor("U0SPEC", "T0INT", False)
+COLL = Actor("U0COLL", "T0INT", False)
+BILLER = Actor("U0BILLER", "T0EXT", True)
+P = ProjectSnapshot(
+    id=1, biller_id="CITY-42", addon="Pay by phone", channel_id="C0PROJ", manager_id="U0MGR",
+    specialist_ids=("U0SPEC",), golive=date(2026, 11, 2), projected_per_day=40, tz="America/Chicago",
+    status="open", locked=False, version=3, shared_channel_id="C0SHARED",
+    items=(ItemView(1, 1, "open one", "open"), ItemView(2, 2, "fixed", "remedied", note="re-recorded"),
+           ItemView(3, 3, "big", "escalated", case_external_id="CS-1001")),
+)
+
+
+def test_cases_need_an_intake_or_a_channel():
+    rules.ensure_cases_configured("https://x", None)
+    rules.ensure_cases_configured(None, "C0CS")
+    with pytest.raises(Unavailable, match="CS_CASES_URL.*CS_CHANNEL.*Nothing was changed"):
+        rules.ensure_cases_configured(None, None)
+
+
+def test_who_may_open_a_case_and_for_what():
+    assert rules.ensure_can_open_case(P, SPEC, 1).number == 1
+    assert rules.ensure_can_open_case(P, SPEC, None) is None
+    with pytest.raises(NotAllowed, match="delivery team"):
+        rules.ensure_can_open_case(P, BILLER, 1)
+    with pytest.raises(NotAllowed, match="specialist"):
+        rules.ensure_can_open_case(P, COLL, 1)
+    with pytest.raises(ProjectLocked):
+        rules.ensure_can_open_case(replace(P, locked=True), SPEC, 1)
+    with pytest.raises(NotFound, match="no item #9"):
+        rules.ensure_can_open_case(P, SPEC, 9)
+    with pytest.raises(Conflict, match="already remedied"):
+        rules.ensure_can_open_case(P, SPEC, 2)
+    with pytest.raises(Conflict, match="already escalated.*CS-1001"):
+        rules.ensure_can_open_case(P, SPEC, 3)
+
+
+def test_case_fields():
+    assert rules.case_field_errors("Split payments", "Payers want two cards") == {}
+    errs = rules.case_field_errors("  ", "")
+    assert set(errs) == {"subject", "description"}
+    assert "one line" in rules.case_field_errors("a\nb", "d")["subject"]
+    assert "at most 250" in rules.case_field_errors("s" * 251, "d")["subject"]
+    assert "at most 3,000" in rules.case_field_errors("s", "d" * 3001)["description"]
+
+
+@given(st.text(max_size=300), st.text(max_size=3100))
+def test_case_fields_accept_exactly_what_fits(subject, description):
+    errs = rules.case_field_errors(subject, description)
+    s, d = subject.strip(), description.strip()
+    assert ("subject" in errs) == (not s or len(s) > 250 or "\n" in s)
+    assert ("description" in errs) == (not d or len(d) > 3000)
+
+
+def test_handoff_needs_a_shared_channel():
+    assert rules.ensure_can_send_handoff(P, SPEC) == "C0SHARED"
+    with pytest.raises(rules.NoSharedChannel, match="Set shared channel"):
+        rules.ensure_can_send_handoff(replace(P, shared_channel_id=None), SPEC)
+    with pytest.raises(NotAllowed):
+        rules.ensure_can_send_handoff(P, BILLER)
+
+
+def test_shared_channel_choice():
+    shared = {"is_ext_shared": True}
+    assert rules.shared_channel_problem(P, "C0NEW", shared, False) is None
+    assert rules.shared_channel_problem(P, "C0NEW", {"is_pending_ext_shared": True}, False) is None
+    assert "not shared" in rules.shared_channel_problem(P, "C0NEW", {"is_ext_shared": False}, False)
+    assert "internal channel" in rules.shared_channel_problem(P, "C0PROJ", shared, False)
+    assert "another project" in rules.shared_channel_problem(P, "C0NEW", shared, True)
+    assert "Invite @addon-bot" in rules.shared_channel_problem(P, "C0NEW", None, False)
+    assert "Pick" in rules.shared_channel_problem(P, None, None, False)
+
+
+def test_mention_plans():
+    done = replace(P, locked=True, status="complete")
+    assert rules.plan_mention(BILLER, [P]).kind == rules.PING
+    assert rules.plan_mention(BILLER, [done]).kind == rules.AVENUES
+    assert rules.plan_mention(BILLER, [done, P]) == rules.MentionPlan(rules.PING, P)  # an open project wins
+    assert rules.plan_mention(BILLER, []) == rules.MentionPlan(rules.AVENUES, None)
+    assert rules.plan_mention(SPEC, [P]).kind == rules.HELP
+    assert rules.plan_mention(None, [P]).kind == rules.PING  # unknown people are treated as outsiders
+
+
+def test_handoff_message_is_avenues_only():
+    av = load_handoff(None).default
+    secretive = replace(P, items=(ItemView(1, 1, "SECRET", "open", note="NOTE"),), open_alerts=3,
+                        pending_cases=1, handoff_sent_at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    text, blocks = csv.handoff_message(secretive, av, 5)
+    everything = text + str(blocks)
+    for word in ("SECRET", "NOTE", "40", "C0PROJ", "U0SPEC", "U0MGR", "alert", "version"):
+        assert word not in everything, word
+    for avenue in (av.phone, av.email, av.portal, av.hours, *av.covers):
+        assert avenue in everything
+
+
+def test_mention_words_drop_the_bot():
+    assert csv.mention_words("<@U0BOT> hi  there <@U0OTHER>", "U0BOT") == "hi there <@U0OTHER>"
