@@ -49,7 +49,7 @@ def register(app, deps) -> None:
         if told:
             text = csv.specialist_told_answer(user, plan.project.specialist_ids)
         else:
-            text = (f"Thanks for your message! I couldn't reach your implementation specialist just now; "
+            text = ("Thanks for your message! I couldn't reach your implementation specialist just now; "
                     "please mention me again in a few minutes.")
         client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
 

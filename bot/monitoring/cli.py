@@ -1,6 +1,6 @@
 """`addon-bot run-daily` and `addon-bot backtest` (bot.cli calls these).
 
-Both go through bot.monitoring.Monitor, the same code as the scheduler. Bad
+Both go through bot.monitoring.pipeline.Monitor, the same code as the scheduler. Bad
 input gets one clear line on stderr and exit status 2.
 """
 

@@ -3,7 +3,7 @@
 `backtest` and `/addon summary`.
 
 A pass for day d of project p:
-  1. claims (p, d) in the database (the daily_summary row; see monitoring_db),
+  1. claims (p, d) in the database (the daily_summary row; see storage.monitoring),
      a chunk of projects per transaction;
   2. reads the days the checks need (go-live .. d, at most history_days_needed())
      and runs the checks (bot.monitoring.judge, in worker threads, or worker

@@ -8,7 +8,6 @@ and the Client Services avenues, never from items, cases, alerts or notes.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Optional

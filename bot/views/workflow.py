@@ -14,8 +14,8 @@ from bot.views.blocks import (
     Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
 from bot.views.ids import (
-    A_ADD_ITEM, A_COMPLETE, A_HANDOFF, A_ITEM_CASE, A_ITEM_RESOLVE, A_MONITOR_CONFIRM, A_REFRESH, A_SKIP,
-    A_STEP_DONE, A_STEP_UNDO, V_ADD_ITEM, V_COMPLETE, V_CONFIRM_MONITOR, V_REGISTER, V_RESOLVE, V_SKIP,
+    A_ADD_ITEM, A_COMPLETE, A_HANDOFF, A_ITEM_RESOLVE, A_MONITOR_CONFIRM, A_SKIP,
+    A_STEP_DONE, A_STEP_UNDO, V_COMPLETE, V_CONFIRM_MONITOR, V_REGISTER,
 )
 
 

@@ -27,7 +27,7 @@ CS_MISSING = "Client Services (cases and the handoff) is not available in this b
 
 @dataclass
 class Monitoring:
-    monitor: Any  # bot.monitoring.Monitor
+    monitor: Any  # bot.monitoring.pipeline.Monitor
     deps: Any
     simulator: Optional[Any] = None  # the demo's simulated Biller Portal (bot.payments.Simulator)
 
