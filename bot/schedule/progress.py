@@ -60,7 +60,8 @@ def _number(v: Any) -> Optional[float]:
 
 
 def progress_of(sheet, percent_column: str, status: Any = None, simulated: bool = False) -> Progress:
-    """Count the rows that hold a `% Complete` value; name those below 100%.
+    """Count the rows that hold a `% Complete` value (parents, which roll up their
+    children, aside); name those below 100%.
 
     Raises ValueError when the sheet has no such column (a wrong
     SCHEDULE_PERCENT_COLUMN, or the wrong sheet)."""
@@ -72,7 +73,11 @@ def progress_of(sheet, percent_column: str, status: Any = None, simulated: bool 
     primary = next((c["id"] for c in sheet.columns if c.get("primary")), None)
     total = done = 0
     below: list[tuple[str, float]] = []
+    # A parent row rolls up its children: the children are the items, counted once.
+    parents = {r.get("parentId") for r in sheet.rows if r.get("parentId") is not None}
     for row in sheet.rows:
+        if row.get("id") in parents:
+            continue
         cells = {c.get("columnId"): c for c in row.get("cells") or []}
         v = _number((cells.get(pid) or {}).get("value"))
         if v is None:
