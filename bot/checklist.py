@@ -41,7 +41,8 @@ def schedule_text(deps: Deps, snap: ProjectSnapshot) -> Optional[str]:
     if deps.schedule is None or snap.locked:
         return None
     if snap.schedule_sheet_id is None:
-        return "Schedule: no sheet named yet (`/addon edit schedule=SHEET_ID`)."
+        return ("Schedule: no sheet named, so completing asks you to confirm it is at 100% "
+                "(`/addon edit schedule=SHEET_ID` names it).")
     progress, error = deps.schedule.progress_or_error(snap.schedule_sheet_id)
     return views.schedule_line(progress, error)
 

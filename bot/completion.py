@@ -18,7 +18,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checklist import refresh_checklist
 from bot.deps import Deps
-from bot.errors import Conflict
 from bot.views.report import report_message
 from bot.workflow import Actor, ProjectSnapshot
 
@@ -27,6 +26,12 @@ log = logging.getLogger("addon_bot.completion")
 
 def data_simulated(deps: Deps) -> bool:
     return deps.notifier is not None and deps.notifier.data_note is not None
+
+
+def uses_schedule(deps: Deps, snap: ProjectSnapshot) -> bool:
+    """The sheet decides when there is a schedule source and the project names its
+    sheet; otherwise the specialist confirms the schedule is at 100% (the tick)."""
+    return deps.schedule is not None and snap.schedule_sheet_id is not None
 
 
 def schedule_progress(deps: Deps, snap: ProjectSnapshot):
@@ -40,10 +45,7 @@ def complete_project(deps: Deps, actor: Actor, project_id: int, surface: str,
                      confirmed: bool = False) -> ProjectSnapshot:
     snap = deps.service.check_complete(actor, project_id)
     state: Optional[dict] = None
-    if deps.schedule is not None:
-        if snap.schedule_sheet_id is None:
-            raise Conflict("This project names no schedule sheet, so the schedule cannot be checked. "
-                           "Name it with `/addon edit schedule=SHEET_ID`, then complete again.")
+    if uses_schedule(deps, snap):
         state = deps.schedule.complete(snap.schedule_sheet_id)  # refuses, naming the rows below 100%
         confirmed = True
     snap = deps.service.complete(actor, project_id, confirmed, surface, state, data_simulated(deps))

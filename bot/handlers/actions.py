@@ -6,6 +6,7 @@ import re
 
 from bot import views
 from bot.checklist import schedule_text, show_checklist
+from bot.completion import uses_schedule
 from bot.handlers import cs
 from bot.handlers.common import actor_of, clicked, guard, project_id_of
 from bot.service import ConfirmationNeeded
@@ -65,7 +66,7 @@ def register(app, deps) -> None:
         ack()
         snap = svc.check_complete(actor_of(context), project_id_of(context))
         sched = None
-        if deps.schedule is not None:
+        if uses_schedule(deps, snap):
             sched = schedule_text(deps, snap) or "Schedule: not read."
         client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap, sched))
 

@@ -13,7 +13,7 @@ from bot import commands as cmds
 from bot import views
 from bot.channels import ensure_internal_channel
 from bot.checklist import schedule_text, show_checklist
-from bot.completion import complete_project, data_simulated
+from bot.completion import complete_project, data_simulated, uses_schedule
 from bot.errors import BadInput
 from bot.handlers import alerts, cs
 from bot.handlers.common import actor_of, audit_surface, guard, project_id_of
@@ -128,8 +128,8 @@ def _item(deps, cmd: cmds.AddItem, actor, body, respond, client, context):
 
 def _complete(deps, cmd, actor, body, respond, client, context):
     pid = project_id_of(context)
-    if deps.schedule is None:
-        snap = deps.service.check_complete(actor, pid)
+    snap = deps.service.check_complete(actor, pid)
+    if not uses_schedule(deps, snap):
         client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
         return
     # The typed command is the confirmation: the schedule decides (and the refusal names its rows).

@@ -66,7 +66,7 @@ def register(app, deps) -> None:
     @guard
     def submit_complete(ack, body, client, context):
         meta = view_meta(body)
-        if deps.schedule is not None:
+        if meta.get("sched"):  # the schedule decides (bot.completion)
             try:
                 complete_project(deps, actor_of(context), meta["p"], "modal")
             except DomainError as e:

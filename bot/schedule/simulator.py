@@ -227,6 +227,20 @@ class ScheduleSimulator:
         from starlette.responses import Response
         from starlette.routing import Route
 
+        async def view(request: Request) -> Response:
+            sid = int(request.path_params["sid"])
+            if request.method == "POST":
+                form = (await request.body()).decode()
+                from urllib.parse import parse_qs  # the sheet's page only
+
+                task = (parse_qs(form).get("task") or [""])[0]
+                try:
+                    self.set_percent(sid, task, 1.0)
+                except KeyError:
+                    pass
+            html = self.sheet_html(sid)
+            return Response(html, status_code=200 if html else 404, media_type="text/html")
+
         async def endpoint(request: Request) -> Response:
             raw = await request.body()
             try:
@@ -237,7 +251,32 @@ class ScheduleSimulator:
                                                request.headers.get("authorization"), body)
             return Response(json.dumps(out), status_code=status, headers=headers, media_type="application/json")
 
-        return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "PUT"])])
+        return Starlette(routes=[Route("/sheets/{sid:int}/view", view, methods=["GET", "POST"]),
+                                 Route("/{path:path}", endpoint, methods=["GET", "PUT"])])
+
+    def sheet_html(self, sheet_id: int) -> str:
+        """The sheet as a person sees it in the schedule tool: its rows, their % Complete,
+        a button to bring a task to 100%, and the summary's status."""
+        from html import escape  # the sheet's page only
+
+        sheet = self.sheets.get(sheet_id)
+        if sheet is None:
+            return ""
+        with self._lock:
+            rows = [(r["cells"][0]["value"], r["cells"][1]["value"], "parentId" in r) for r in sheet.rows]
+            status = next((f["objectValue"] for f in sheet.fields if f["title"] == "Status"), "")
+        trs = []
+        for name, pct, child in rows:
+            shown = "" if pct is None else f"{pct * 100:.0f}%"
+            btn = ""
+            if child and (pct or 0) < 1:
+                btn = (f'<form method="post"><input type="hidden" name="task" value="{escape(name)}">'
+                       f'<button data-task="{escape(name)}">Mark 100%</button></form>')
+            pad = "padding-left:2em" if child else "font-weight:bold"
+            trs.append(f'<tr><td style="{pad}">{escape(name)}</td><td>{shown}</td><td>{btn}</td></tr>')
+        return (f"<!doctype html><title>{escape(sheet.name)}</title><h1>{escape(sheet.name)}</h1>"
+                f'<p>Simulated schedule · sheet {sheet.id} · Status: <b id="status">{escape(str(status))}</b></p>'
+                f"<table><tr><th>Task Name</th><th>% Complete</th><th></th></tr>{''.join(trs)}</table>")
 
     def start(self) -> str:
         from bot.server import ThreadedServer  # the server only when serving

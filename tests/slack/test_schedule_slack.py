@@ -189,8 +189,8 @@ def test_cancel_keeps_history_and_frees_the_channel(sbot, slack, sched):
     slack.command(SPEC, PROJ, "item more")
     wait_ephemeral(slack, "withdrawn")
     slack.command(SPEC, PROJ, NEW_CMD)
-    wait_ephemeral(slack, "Registered project")
-    assert project_row(sbot).id != pid
+    slack.wait_for(lambda: project_row(sbot).id != pid)  # the channel registers again
+    assert not project_row(sbot).locked
 
 
 def test_report_before_completion_is_a_preview(sbot, slack, sched):

@@ -93,6 +93,8 @@ class DemoStack:
             DATABASE_URL=f"sqlite:///{self.data_dir.resolve() / 'addon-bot.db'}",
             PAYMENTS_API_URL=payments_url, PAYMENTS_API_TOKEN=None, CS_CASES_URL=None, CS_CASES_TOKEN=None,
             CS_CHANNEL=cast.CLIENT_SERVICES.id, MANAGERS_CHANNEL=None, CS_HANDOFF_FILE=None, ADMIN_USERS="",
+            # The simulated schedule (bot.schedule.simulator), seeded with the demo projects' sheets.
+            SCHEDULE_API_URL="simulated", SCHEDULE_API_TOKEN=None,
         ))
 
     def start(self) -> "DemoStack":
