@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from bot.checklist import schedule_text
 from bot.deps import Deps
 from bot.schedule.client import ScheduleClient
 from bot.schedule.source import ScheduleSource
@@ -35,4 +36,9 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
     deps.schedule = ScheduleSource(client, s.SCHEDULE_PERCENT_COLUMN, s.SCHEDULE_STATUS_FIELD,
                                    s.SCHEDULE_COMPLETE_VALUE, simulated=s.SCHEDULE_API_URL == SIMULATED)
     stops.insert(0, client.close)
+    # Monitoring edits the checklist too: its step 4 keeps the schedule's line.
+    draw = lambda snap: schedule_text(deps, snap)  # noqa: E731
+    for part in (deps.monitor, deps.alerts):
+        if part is not None:
+            part.schedule_text = draw
     return stops
