@@ -54,7 +54,7 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
     for a in f["alerts"]:
         how = _STATE.get(a["state"], a["state"])
         if a["state"] == "dismissed" and a.get("reason"):
-            how += f": {_esc(a['reason'])}"
+            how += f": {_esc(a['reason'][:300])}"
         if a["state"] == "item" and a.get("item"):
             how += f" #{a['item']}"
         if a.get("by"):
@@ -99,6 +99,8 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
         sline = "*Schedule*: not yet checked."
     who = f"*Completed by* {fmt.user(f['completed_by'])}" if f.get("completed_by") else "*Not completed yet*"
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": head[:150]}}]
-    blocks += _chunks(summary) + [divider()] + _chunks(alerts) + _chunks(items) + _chunks(cases)
-    blocks += [section(hand), section(sline), context(f"{who} · project {f['project_id']}")]
-    return text, blocks[:50]
+    body = _chunks(summary) + [divider()] + _chunks(alerts) + _chunks(items) + _chunks(cases)
+    if len(body) > 45:  # Slack allows 50 blocks: the handoff, schedule and who completed always show
+        body = body[:44] + [context("The report is longer than one message holds: the full record is stored with the project.")]
+    blocks += body + [section(hand), section(sline), context(f"{who} · project {f['project_id']}")]
+    return text, blocks
