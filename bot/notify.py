@@ -46,7 +46,7 @@ BACKOFF_MAX = timedelta(hours=1)
 METADATA_EVENT = "addon_bot_post"
 # Posts built from the payments source's numbers (marked when it is the simulator).
 DATA_KINDS = frozenset({"summary", "alert_dm", "alert_channel", "alert_note", "checklist"})
-SIMULATED_NOTE = ":test_tube: Simulated data (PAYMENTS_API_URL=simulated): not real payments."
+SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal simulator: not real payments."
 
 # Slack answers that mean "the blocks are the problem": the next attempt sends text only.
 BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
@@ -186,7 +186,7 @@ class Notifier:
         if p.get("blocks") and not p.get("plain"):
             out["blocks"] = p["blocks"]
         if self.data_note and row.kind in DATA_KINDS:
-            out["text"] = f"{self.data_note} {out['text']}"
+            out["text"] = f"{out['text']} {self.data_note}"  # after: readers match the text's start
             if "blocks" in out:
                 out["blocks"] = list(out["blocks"])[:49] + [
                     {"type": "context", "elements": [{"type": "mrkdwn", "text": self.data_note}]}]

@@ -49,7 +49,7 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
         f"{fmt.money(pay['approved_cents'])} approved.",
     ]
     if f.get("data_simulated"):
-        summary.append(":test_tube: Payments figures are simulated data (PAYMENTS_API_URL=simulated).")
+        summary.append(":test_tube: The payments figures are simulated data, not real payments.")
     alerts = [f"*Alerts ({len(f['alerts'])})*"] or []
     for a in f["alerts"]:
         how = _STATE.get(a["state"], a["state"])
