@@ -14,7 +14,7 @@ from bot import workflow as wf
 from bot.commands import NewProject
 from bot.errors import Conflict, DomainError, NotFound
 from bot.workflow import Actor, ProjectSnapshot
-from storage import repo
+from storage import outbox, repo
 from storage.report import report_facts
 from storage.models import Item, Project, utcnow
 
@@ -207,9 +207,11 @@ class Service:
 
     # ---- corrections ------------------------------------------------------------------
     def edit(self, actor: Actor, project_id: int, changes: tuple, surface: str
-             ) -> tuple[ProjectSnapshot, list[tuple[str, object, object]]]:
-        """Apply `field=value` corrections; [(field, was, now)] of what changed."""
+             ) -> tuple[ProjectSnapshot, list[tuple[str, object, object]], list[str]]:
+        """Apply `field=value` corrections: (snapshot, [(field, was, now)] of what changed,
+        the outbox keys of posted summaries now marked as from the old plan, to send)."""
         changed: list[tuple[str, object, object]] = []
+        resend: list[str] = []
 
         def apply(s, p, snap):
             for name, new in changes:
@@ -225,12 +227,16 @@ class Service:
                 changed.append((name, old, new))
             if not changed:
                 return
+            moved = next(((a, b) for f, a, b in changed if f == "golive"), None)
+            if moved:
+                # Summaries already posted stay, marked as from the old plan (edited in place).
+                resend.extend(outbox.mark_old_plan(s, p.id, moved[0], moved[1]))
             repo.bump(s, p)
             repo.audit(s, p.id, actor.user_id, "project_edited", surface, {
                 "changes": [{"field": f, "was": _jsonable(a), "now": _jsonable(b)} for f, a, b in changed]})
 
         snap = self._change(project_id, actor, apply)
-        return snap, changed
+        return snap, changed, resend
 
     def cancel(self, actor: Actor, project_id: int, reason: str, surface: str) -> ProjectSnapshot:
         with repo.transaction(self.session_factory) as s:

@@ -150,7 +150,9 @@ def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
     fields = dict(cmd.changes)
     if "shared" in fields:
         ensure_internal_channel(client, body["channel_id"])
-    snap, changed = deps.service.edit(actor, project_id_of(context), cmd.changes, audit_surface(body))
+    snap, changed, resend = deps.service.edit(actor, project_id_of(context), cmd.changes, audit_surface(body))
+    if resend and deps.notifier is not None:
+        deps.notifier.drain(keys=resend)  # the edits of posted summaries; the outbox retries what fails
     if not changed:
         _ephemeral(respond, "Nothing changed: every field already has that value.")
         return
