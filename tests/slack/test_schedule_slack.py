@@ -4,6 +4,8 @@ report; `edit`, `cancel` and `report`; the add-on's channel taken from its name.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.schedule.simulator import ScheduleSimulator, make_sheet
@@ -225,3 +227,13 @@ def test_a_name_that_does_not_say_the_channel_opens_the_form(sbot, slack):
         "tz": {"tz": "America/Denver"}})
     assert r.json()["response_action"] == "errors" and "payment channel" in r.json()["errors"]["pay_channel"]
     assert project_row(sbot) is None
+
+
+def test_a_future_golive_is_accepted_and_the_reply_says_when_monitoring_starts(sbot, slack):
+    golive = (sbot.deps.clock() + timedelta(days=40)).date()
+    slack.command(SPEC, PROJ, f'new biller=OAK addon="Pay by text" golive={golive.isoformat()} projected=60 '
+                              f"manager=<@{MGR}|maria>")
+    text = wait_ephemeral(slack, "Registered project")
+    assert f"monitoring starts on {golive.isoformat()}" in text
+    assert f"posted on {(golive + timedelta(days=1)).isoformat()} at 09:00" in text
+    assert str(project_row(sbot).golive) == golive.isoformat()
