@@ -20,7 +20,7 @@ def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = Fal
     """Post the checklist in the project channel, or edit it in place."""
     client = deps.client
     line = deps.monitor.summary_line(snap.id) if deps.monitor is not None else None
-    blocks = views.checklist_blocks(snap, line)
+    blocks = views.checklist_blocks(snap, line, schedule_text(deps, snap))
     text = views.checklist_text(snap)
     target = ts or (None if new_message else deps.service.checklist_ts(snap.id))
     ensure_internal_channel(client, snap.channel_id)
@@ -34,6 +34,17 @@ def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = Fal
     r = client.chat_postMessage(channel=snap.channel_id, text=text, blocks=blocks)
     deps.service.remember_checklist(snap.id, r["ts"])
     return r["ts"]
+
+
+def schedule_text(deps: Deps, snap: ProjectSnapshot) -> Optional[str]:
+    """Step 4's schedule line, read when the checklist is drawn (cached briefly)."""
+    if deps.schedule is None or snap.locked:
+        return None
+    if snap.schedule_sheet_id is None:
+        return ("Schedule: no sheet named, so completing asks you to confirm it is at 100% "
+                "(`/addon edit schedule=SHEET_ID` names it).")
+    progress, error = deps.schedule.progress_or_error(snap.schedule_sheet_id)
+    return views.schedule_line(progress, error)
 
 
 def refresh_checklist(deps: Deps, snap_or_id) -> None:

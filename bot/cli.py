@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Optional, Sequence
 
-from bot.settings import Settings, SettingsError, load_settings, require
+from bot.settings import Settings, SettingsError, load_settings, require, require_payments_source
 
 log = logging.getLogger("addon_bot")
 
@@ -66,6 +66,7 @@ def cmd_serve(settings: Settings, args) -> int:
         require(settings, "SLACK_SIGNING_SECRET", why="in http mode (verifies every request)")
     else:
         require(settings, "SLACK_APP_TOKEN", why="in socket mode (xapp-…)")
+    require_payments_source(settings)
     from bot.runtime import Runtime  # the whole bot: loaded by `serve` only
 
     rt = Runtime.start(settings, scheduler=not args.no_scheduler)
@@ -83,6 +84,7 @@ def cmd_serve(settings: Settings, args) -> int:
 
 def cmd_run_daily(settings: Settings, args) -> int:
     """`addon-bot run-daily [--date D] [--project P]`: one pass of the daily summaries, then exit."""
+    require_payments_source(settings)
     from bot.monitoring.cli import run_daily  # each command loads only what it runs: start-up stays short
 
     return run_daily(settings, args)
@@ -90,6 +92,7 @@ def cmd_run_daily(settings: Settings, args) -> int:
 
 def cmd_backtest(settings: Settings, args) -> int:
     """`addon-bot backtest --project P --from D --to D [--json]`: replays the checks; posts nothing."""
+    require_payments_source(settings)
     from bot.monitoring.cli import backtest  # each command loads only what it runs
 
     return backtest(settings, args)

@@ -12,30 +12,13 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional, Union
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import BadInput
-
-STEP_NAMES = ("monitor", "address", "handoff", "complete")
-_STEP_ALIASES = {str(i + 1): s for i, s in enumerate(STEP_NAMES)} | {s: s for s in STEP_NAMES}
-
-USAGE = {
-    "help": "/addon help",
-    "new": (
-        "/addon new biller=ID addon=NAME golive=YYYY-MM-DD projected=N manager=@user "
-        "[channel=ivr|text|web|autopay|…] [shared=#channel] [specialist=@user] [tz=Area/City]"
-    ),
-    "status": "/addon status",
-    "list": "/addon list [mine|all]",
-    "summary": "/addon summary [YYYY-MM-DD]",
-    "done": "/addon done monitor|address|handoff|complete [note]",
-    "undo": "/addon undo monitor|address|handoff",
-    "skip": "/addon skip address REASON",
-    "item": "/addon item TEXT",
-    "case": "/addon case ITEM# | TEXT",
-    "handoff": "/addon handoff",
-    "complete": "/addon complete",
-}
+from bot.fields import (  # noqa: F401 - the parsers are used through this module too
+    NEW_KEYS, NEW_REQUIRED, PAY_CHANNELS, STEP_NAMES, USAGE, infer_pay_channel, parse_addon, parse_biller,
+    parse_channel_ref, parse_date, parse_pay_channel, parse_projected, parse_sheet_id, parse_step, parse_tz,
+    parse_user,
+)
 
 HELP_LINES = [
     ("new …", "register this channel's post-live project (no fields: a form)"),
@@ -49,16 +32,10 @@ HELP_LINES = [
     ("case ITEM# | TEXT", "open a Client Services case for an out-of-scope item"),
     ("handoff", "send the Client Services handoff to the biller's shared channel"),
     ("complete", "mark the project complete: archives and locks it"),
+    ("edit FIELD=VALUE …", "correct registered fields (those of `new`), before completion"),
+    ("cancel REASON", "withdraw a project registered by mistake; the channel can register again"),
+    ("report", "the closing report (before completion: a preview)"),
 ]
-
-PAY_CHANNELS = ("ivr", "text", "web", "mobile", "autopay", "scheduled", "agent", "other")
-
-_USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-_BILLER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-NEW_REQUIRED = ("biller", "addon", "golive", "projected", "manager")
-NEW_KEYS = NEW_REQUIRED + ("channel", "shared", "specialist", "tz")
-
 
 # ---- typed commands ---------------------------------------------------------
 @dataclass(frozen=True)
@@ -77,6 +54,7 @@ class NewProject:
     shared: Optional[str] = None
     specialists: tuple[str, ...] = ()
     tz: Optional[str] = None
+    schedule_sheet: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +63,7 @@ class NewProjectForm:
 
     prefill: dict = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    needs_channel: bool = False  # neither `channel=` nor an add-on name that says it
 
 
 @dataclass(frozen=True)
@@ -140,99 +119,27 @@ class Complete:
     pass
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Field name (as NewProject names it) -> new value."""
+
+    changes: tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class Cancel:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    pass
+
+
 Command = Union[
     Help, NewProject, NewProjectForm, Status, ListProjects, Summary, Done, Undo, Skip,
-    AddItem, OpenCase, Handoff, Complete,
+    AddItem, OpenCase, Handoff, Complete, Edit, Cancel, Report,
 ]
-
-
-# ---- value parsers (shared with the registration modal) --------------------
-def parse_user(value: str, key: str) -> str:
-    m = _USER_RE.match(value.strip())
-    if not m:
-        raise BadInput(
-            f"`{key}=` must mention a person, like `{key}=@name` picked from the autocomplete; got `{value}`.",
-            USAGE["new"],
-        )
-    return m.group(1)
-
-
-def parse_channel_ref(value: str, key: str) -> str:
-    m = _CHANNEL_RE.match(value.strip())
-    if not m:
-        raise BadInput(
-            f"`{key}=` must name a channel, like `{key}=#channel` picked from the autocomplete; got `{value}`.",
-            USAGE["new"],
-        )
-    return m.group(1)
-
-
-def parse_date(value: str, what: str, usage: str) -> date:
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{what} must be a date as YYYY-MM-DD, such as 2026-11-02; got `{value}`.", usage) from None
-
-
-def parse_projected(value: str) -> float:
-    try:
-        n = float(value.replace(",", ""))
-    except ValueError:
-        n = float("nan")
-    if not (n == n) or n <= 0 or n > 10_000_000:
-        raise BadInput(
-            f"`projected=` is the sales projection in payments per day, a number above 0; got `{value}`.",
-            USAGE["new"],
-        )
-    return round(n, 2)
-
-
-def parse_tz(value: str) -> str:
-    try:
-        if "/" not in value and value != "UTC":
-            raise ValueError
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            f"`tz=` must be a time zone like America/Chicago; got `{value}`.", USAGE["new"]
-        ) from None
-    return value
-
-
-def parse_biller(value: str) -> str:
-    if not _BILLER_RE.match(value):
-        raise BadInput(
-            "`biller=` is the biller's id in the Biller Portal: letters, digits, `-`, `_` or `.`, "
-            f"up to 64; got `{value}`.",
-            USAGE["new"],
-        )
-    return value
-
-
-def parse_addon(value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 80:
-        raise BadInput("`addon=` is the add-on's name, 1 to 80 characters.", USAGE["new"])
-    return value
-
-
-def parse_pay_channel(value: str) -> str:
-    v = value.strip().lower()
-    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", v):
-        raise BadInput(
-            f"`channel=` is the add-on's payment channel, one of {', '.join(PAY_CHANNELS)}; got `{value}`.",
-            USAGE["new"],
-        )
-    return v
-
-
-def parse_step(word: str, usage: str) -> str:
-    step = _STEP_ALIASES.get(word.lower())
-    if step is None:
-        raise BadInput(f"`{word}` is not a step. Steps: monitor, address, handoff, complete (or 1–4).", usage)
-    return step
 
 
 # ---- the parser ------------------------------------------------------------
@@ -243,23 +150,25 @@ def _split_kv(rest: str) -> list[str]:
         raise BadInput("A quote is not closed.", USAGE["new"]) from None
 
 
-def _parse_new(rest: str) -> Command:
+def _fields(rest: str, verb: str) -> tuple[dict, set[str]]:
+    """`key=value` tokens parsed to NewProject's fields; (parsed, keys given)."""
+    usage = USAGE[verb]
     values: dict[str, str] = {}
     specialists: list[str] = []
     for tok in _split_kv(rest):
         if "=" not in tok:
-            raise BadInput(f"`{tok}` is not a `key=value` field.", USAGE["new"])
+            raise BadInput(f"`{tok}` is not a `key=value` field.", usage)
         key, value = tok.split("=", 1)
         key = key.strip().lower()
         if key not in NEW_KEYS:
-            raise BadInput(f"`{key}` is not a field of `new`. Fields: {', '.join(NEW_KEYS)}.", USAGE["new"])
+            raise BadInput(f"`{key}` is not a field of `new`. Fields: {', '.join(NEW_KEYS)}.", usage)
         if not value.strip():
-            raise BadInput(f"`{key}=` has no value.", USAGE["new"])
+            raise BadInput(f"`{key}=` has no value.", usage)
         if key == "specialist":
             specialists.extend(v for v in value.split(",") if v.strip())
             continue
         if key in values:
-            raise BadInput(f"`{key}=` is given twice.", USAGE["new"])
+            raise BadInput(f"`{key}=` is given twice.", usage)
         values[key] = value.strip()
 
     parsed: dict = {}
@@ -269,7 +178,7 @@ def _parse_new(rest: str) -> Command:
     if "addon" in values:
         parsed["addon"] = parse_addon(values["addon"])
     if "golive" in values:
-        parsed["golive"] = parse_date(values["golive"], "`golive=`", USAGE["new"])
+        parsed["golive"] = parse_date(values["golive"], "`golive=`", usage)
     if "projected" in values:
         parsed["projected"] = parse_projected(values["projected"])
     if "manager" in values:
@@ -282,11 +191,30 @@ def _parse_new(rest: str) -> Command:
         parsed["specialists"] = tuple(dict.fromkeys(parse_user(s, "specialist") for s in specialists))
     if "tz" in values:
         parsed["tz"] = parse_tz(values["tz"])
+    if "schedule" in values:
+        parsed["schedule_sheet"] = parse_sheet_id(values["schedule"])
+    return parsed, set(values) | ({"specialist"} if specialists else set())
 
-    missing = tuple(k for k in NEW_REQUIRED if k not in values)
-    if missing:
-        return NewProjectForm(prefill=parsed, missing=missing)
+
+def _parse_new(rest: str) -> Command:
+    parsed, given = _fields(rest, "new")
+    if "pay_channel" not in parsed and parsed.get("addon"):
+        inferred = infer_pay_channel(parsed["addon"])
+        if inferred:
+            parsed["pay_channel"] = inferred
+    missing = tuple(k for k in NEW_REQUIRED if k not in given)
+    # The add-on's channel is never a guess: without it every payment would count as the add-on's.
+    needs_channel = "pay_channel" not in parsed
+    if missing or needs_channel:
+        return NewProjectForm(prefill=parsed, missing=missing, needs_channel=needs_channel)
     return NewProject(**parsed)
+
+
+def _parse_edit(rest: str) -> Command:
+    if not rest:
+        raise BadInput("Say which fields to change, as `field=value`.", USAGE["edit"])
+    parsed, _ = _fields(rest, "edit")
+    return Edit(tuple(parsed.items()))
 
 
 def _one_word(name: str, rest: str) -> None:
@@ -369,4 +297,15 @@ def parse(text: str) -> Command:
     if verb == "complete":
         _one_word("complete", rest)
         return Complete()
+    if verb == "edit":
+        return _parse_edit(rest)
+    if verb == "cancel":
+        if not rest:
+            raise BadInput("Give the reason the project is withdrawn.", USAGE["cancel"])
+        if len(rest) > 2000:
+            raise BadInput("The reason is longer than 2,000 characters.", USAGE["cancel"])
+        return Cancel(rest)
+    if verb == "report":
+        _one_word("report", rest)
+        return Report()
     raise BadInput(f"`{head}` is not an `/addon` command. Try `/addon help`.", None)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # types only: the parts import this module, not the other way
     from bot.monitoring.alerts import AlertDesk
     from bot.monitoring.pipeline import Monitor
     from bot.notify import Notifier
+    from bot.schedule.simulator import ScheduleSimulator
+    from bot.schedule.source import ScheduleSource
 
 
 def utc_now() -> datetime:
@@ -47,6 +49,9 @@ class Deps:
     # Client Services (bot.cs.wiring)
     cases: Optional["CaseDesk"] = None
     handoffs: Optional["HandoffDesk"] = None
+    # the project schedule (bot.schedule.wiring); None: no schedule source, `complete` asks to confirm
+    schedule: Optional["ScheduleSource"] = None
+    schedule_simulator: Optional["ScheduleSimulator"] = None  # SCHEDULE_API_URL=simulated
     # what the scheduler's tick runs, every minute
     ticks: list[TickJob] = field(default_factory=list)
 

@@ -44,6 +44,10 @@ MAX_ATTEMPTS = 5  # reported to a person after this many failed attempts; retrie
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 METADATA_EVENT = "addon_bot_post"
+# Posts built from the payments source's numbers (marked when it is the simulator).
+DATA_KINDS = frozenset({"summary", "alert_dm", "alert_channel", "alert_note", "checklist"})
+SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal simulator: not real payments."
+
 # Slack answers that mean "the blocks are the problem": the next attempt sends text only.
 BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 
@@ -96,6 +100,8 @@ class Notifier:
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
         self._tokens = itertools.count(1)
+        # Set when the payments source is the simulator: every message built from its numbers says so.
+        self.data_note: Optional[str] = None
 
     def drain(self, now: Optional[datetime] = None, *, keys: Optional[Iterable[str]] = None,
               project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> DrainResult:
@@ -174,12 +180,16 @@ class Notifier:
                 raise _NotPostable("channel_is_shared_with_another_organisation")
         return ch
 
-    @staticmethod
-    def _content(row: Post) -> dict[str, Any]:
+    def _content(self, row: Post) -> dict[str, Any]:
         p = row.payload
         out: dict[str, Any] = {"text": p.get("text") or " "}
         if p.get("blocks") and not p.get("plain"):
             out["blocks"] = p["blocks"]
+        if self.data_note and row.kind in DATA_KINDS:
+            out["text"] = f"{out['text']} {self.data_note}"  # after: readers match the text's start
+            if "blocks" in out:
+                out["blocks"] = list(out["blocks"])[:49] + [
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": self.data_note}]}]
         return out
 
     def _post(self, row: Post, channel: str, parent_ts: Optional[str]) -> str:

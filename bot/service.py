@@ -14,8 +14,21 @@ from bot import workflow as wf
 from bot.commands import NewProject
 from bot.errors import Conflict, DomainError, NotFound
 from bot.workflow import Actor, ProjectSnapshot
-from storage import repo
+from storage import outbox, repo
+from storage.report import report_facts
 from storage.models import Item, Project, utcnow
+
+
+# `edit` field (as NewProject names it) -> the project's column.
+EDIT_COLUMNS = {
+    "biller": "biller_id", "addon": "addon", "golive": "golive", "projected": "projected_per_day",
+    "manager": "manager_id", "pay_channel": "pay_channel", "shared": "shared_channel_id",
+    "specialists": "specialist_ids", "tz": "tz", "schedule_sheet": "schedule_sheet_id",
+}
+
+
+def _jsonable(v):
+    return v.isoformat() if hasattr(v, "isoformat") else v
 
 
 class ConfirmationNeeded(DomainError):
@@ -63,7 +76,7 @@ class Service:
             golive=cmd.golive, projected_per_day=cmd.projected, channel_id=channel_id,
             shared_channel_id=cmd.shared, manager_id=cmd.manager,
             specialist_ids=list(cmd.specialists or (actor.user_id,)),
-            tz=cmd.tz or self.default_tz, created_by=actor.user_id,
+            tz=cmd.tz or self.default_tz, created_by=actor.user_id, schedule_sheet_id=cmd.schedule_sheet,
         )
         with repo.transaction(self.session_factory) as s:
             repo.create_project(s, p, actor.user_id, surface)
@@ -159,15 +172,78 @@ class Service:
         return snap
 
     def complete(self, actor: Actor, project_id: int, schedule_confirmed: bool,
-                 surface: str) -> ProjectSnapshot:
+                 surface: str, schedule_state: Optional[dict] = None,
+                 data_simulated: bool = False) -> ProjectSnapshot:
+        """Lock the project with its closing report. With a schedule source the
+        caller has already set the sheet's status (`schedule_state`)."""
         with repo.transaction(self.session_factory) as s:
             p = self._locked(s, project_id, actor)
             snap = repo.snapshot(s, p)
             wf.ensure_can_complete(snap, actor, schedule_confirmed)
+            now = utcnow()
+            report = self._report(s, p, schedule_state, data_simulated)
+            report.update(completed_at=now.isoformat(), completed_by=actor.user_id)
             repo.audit(s, p.id, actor.user_id, "project_completed", surface,
-                       {"schedule_confirmed": True})
-            if not repo.complete(s, p, actor.user_id):
+                       {"schedule_confirmed": True, "schedule": schedule_state})
+            if not repo.complete(s, p, actor.user_id, report, now):
                 raise Conflict("Someone else completed this project a moment ago.")
+        return self.snapshot(project_id)
+
+    @staticmethod
+    def _report(s, p, schedule_state, data_simulated) -> dict:
+        facts = report_facts(s, p)
+        facts.update(schedule=schedule_state, schedule_confirmed=p.schedule_confirmed,
+                     data_simulated=data_simulated)
+        return facts
+
+    def closing_report(self, actor: Actor, project_id: int, data_simulated: bool = False) -> tuple[dict, bool]:
+        """(facts, preview): the stored report after completion, else one drawn now."""
+        wf.ensure_can_read(actor)
+        with self.session_factory() as s:
+            p = repo.get_project(s, project_id)
+            if p.status == "complete" and p.closing_report:
+                return dict(p.closing_report), False
+            return self._report(s, p, None, data_simulated), True
+
+    # ---- corrections ------------------------------------------------------------------
+    def edit(self, actor: Actor, project_id: int, changes: tuple, surface: str
+             ) -> tuple[ProjectSnapshot, list[tuple[str, object, object]], list[str]]:
+        """Apply `field=value` corrections: (snapshot, [(field, was, now)] of what changed,
+        the outbox keys of posted summaries now marked as from the old plan, to send)."""
+        changed: list[tuple[str, object, object]] = []
+        resend: list[str] = []
+
+        def apply(s, p, snap):
+            for name, new in changes:
+                col = EDIT_COLUMNS[name]
+                old = getattr(p, col)
+                if name == "specialists":
+                    new = list(new)
+                if old == new:
+                    continue
+                if name == "shared" and new == p.channel_id:
+                    raise Conflict("The shared channel must be the one with the biller, not this internal channel.")
+                setattr(p, col, new)
+                changed.append((name, old, new))
+            if not changed:
+                return
+            moved = next(((a, b) for f, a, b in changed if f == "golive"), None)
+            if moved:
+                # Summaries already posted stay, marked as from the old plan (edited in place).
+                resend.extend(outbox.mark_old_plan(s, p.id, moved[0], moved[1]))
+            repo.bump(s, p)
+            repo.audit(s, p.id, actor.user_id, "project_edited", surface, {
+                "changes": [{"field": f, "was": _jsonable(a), "now": _jsonable(b)} for f, a, b in changed]})
+
+        snap = self._change(project_id, actor, apply)
+        return snap, changed, resend
+
+    def cancel(self, actor: Actor, project_id: int, reason: str, surface: str) -> ProjectSnapshot:
+        with repo.transaction(self.session_factory) as s:
+            p = self._locked(s, project_id, actor)
+            repo.audit(s, p.id, actor.user_id, "project_cancelled", surface, {"reason": reason})
+            if not repo.cancel(s, p, actor.user_id, reason):
+                raise Conflict("Someone else completed or withdrew this project a moment ago.")
         return self.snapshot(project_id)
 
     def remember_checklist(self, project_id: int, ts: str) -> None:

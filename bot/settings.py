@@ -20,6 +20,11 @@ class SettingsError(Exception):
     """One line: the variable and what it expected."""
 
 
+SIMULATED = "simulated"  # PAYMENTS_API_URL / SCHEDULE_API_URL: the built-in simulated source
+PAYMENTS_REQUIRED = (
+    "PAYMENTS_API_URL: required: set it to the Biller Portal's payments API (https://…), "
+    "or to `simulated` for generated demo data"
+)
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -36,6 +41,11 @@ class Settings(BaseSettings):
     PAYMENTS_API_URL: Optional[str] = None
     PAYMENTS_API_TOKEN: Optional[str] = None
     CS_CASES_URL: Optional[str] = None
+    SCHEDULE_API_URL: Optional[str] = None  # unset: no schedule source; `simulated`: the built-in one
+    SCHEDULE_API_TOKEN: Optional[str] = None
+    SCHEDULE_PERCENT_COLUMN: str = "% Complete"
+    SCHEDULE_STATUS_FIELD: str = "Status"
+    SCHEDULE_COMPLETE_VALUE: str = "Complete"
     CS_CASES_TOKEN: Optional[str] = None
     CS_CHANNEL: Optional[str] = None
     MANAGERS_CHANNEL: Optional[str] = None
@@ -62,7 +72,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an app-level token starting with xapp-")
         return v or None
 
-    @field_validator("SLACK_API_URL", "PAYMENTS_API_URL", "CS_CASES_URL")
+    @field_validator("SLACK_API_URL", "CS_CASES_URL")
     @classmethod
     def _url(cls, v):
         if v is None or v == "":
@@ -70,6 +80,25 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("expected an http:// or https:// URL")
         return v
+
+    @field_validator("PAYMENTS_API_URL", "SCHEDULE_API_URL")
+    @classmethod
+    def _url_or_simulated(cls, v):
+        if v is None or v.strip() == "":
+            return None
+        v = v.strip()
+        if v == SIMULATED:
+            return v
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"expected an http:// or https:// URL, or `{SIMULATED}`")
+        return v
+
+    @field_validator("SCHEDULE_PERCENT_COLUMN", "SCHEDULE_STATUS_FIELD", "SCHEDULE_COMPLETE_VALUE")
+    @classmethod
+    def _nonempty(cls, v):
+        if not v.strip():
+            raise ValueError("expected a column, field or value name, not an empty one")
+        return v.strip()
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -142,6 +171,11 @@ class Settings(BaseSettings):
         return time(int(h), int(m))
 
     @property
+    def payments_simulated(self) -> bool:
+        """Numbers come from the built-in simulator (`simulated`, or unset where allowed)."""
+        return self.PAYMENTS_API_URL in (None, SIMULATED)
+
+    @property
     def admin_users(self) -> frozenset[str]:
         return frozenset(x for x in self.ADMIN_USERS.split(",") if x)
 
@@ -169,3 +203,9 @@ def require(settings: Settings, *names: str, why: str) -> None:
     for n in names:
         if not getattr(settings, n):
             raise SettingsError(f"{n}: required {why}")
+
+
+def require_payments_source(settings: Settings) -> None:
+    """serve, run-daily and backtest: never post generated numbers by accident."""
+    if not settings.PAYMENTS_API_URL:
+        raise SettingsError(PAYMENTS_REQUIRED)

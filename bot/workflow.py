@@ -137,6 +137,7 @@ class ProjectSnapshot:
     handoff_acknowledged_by: Optional[str] = None
     completed_at: Optional[datetime] = None
     completed_by: Optional[str] = None
+    schedule_sheet_id: Optional[int] = None
 
     def step(self, key: str) -> StepView:
         return self.steps.get(key) or StepView(key)
@@ -166,6 +167,9 @@ def ensure_can_change(project: ProjectSnapshot, actor: Actor) -> None:
     if actor.external:
         raise NotAllowed(EXTERNAL_REFUSAL)
     if project.locked:
+        if project.status == "cancelled":
+            raise ProjectLocked("This project was withdrawn (cancelled); it can no longer be changed. "
+                                "`/addon new` registers this channel's project again.")
         raise ProjectLocked()
     if actor.role_on(project) not in ("specialist", "manager", "admin"):
         names = ", ".join(f"<@{u}>" for u in project.specialist_ids) or "the specialist"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -55,6 +55,11 @@ class Project(SQLModel, table=True):
     completed_by: Optional[str] = Field(default=None, max_length=32)
     completed_at: Optional[datetime] = None
     schedule_confirmed: bool = Field(default=False)  # "every item on the project schedule is 100%"
+    # The project's sheet in the schedule (schedule-api.yaml); None: no sheet named.
+    schedule_sheet_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The closing report, written by the same statement that locks the project.
+    closing_report: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    cancel_reason: Optional[str] = Field(default=None, max_length=2000)  # status "cancelled": withdrawn
 
 
 class StepState(SQLModel, table=True):

@@ -140,3 +140,22 @@ def mark_failed(s: Session, cur: Post, *, error: str, retry_at: datetime, final:
 
 def project_of(s: Session, row: Post) -> Optional[Project]:
     return s.get(Project, row.project_id) if row.project_id else None
+
+
+def mark_old_plan(s: Session, project_id: int, old_golive, new_golive) -> list[str]:
+    """The go-live moved: every daily summary already posted for the project stays,
+    edited in place to say it is from the old plan (once). Returns the keys to send."""
+    plain = f"From the old plan: go-live was {old_golive.isoformat()}; it is now {new_golive.isoformat()}."
+    rows = list(s.execute(select(Post).where(Post.project_id == project_id, Post.kind == "summary")
+                          .order_by(Post.id)).scalars())
+    keys = []
+    for row in rows:
+        p = row.payload or {}
+        blocks = [b for b in (p.get("blocks") or []) if b.get("block_id") != "old_plan"][:49]
+        blocks.append({"type": "context", "block_id": "old_plan",
+                       "elements": [{"type": "mrkdwn", "text": f":arrows_counterclockwise: {plain}"}]})
+        text = (p.get("text") or "").split(" (From the old plan", 1)[0] + f" ({plain})"
+        enqueue(s, key=row.idempotency_key, kind=row.kind, channel=row.channel_id, text=text, blocks=blocks,
+                project_id=project_id, thread_key=row.thread_key, meta=p.get("meta"), ts=row.ts)
+        keys.append(row.idempotency_key)
+    return keys

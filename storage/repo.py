@@ -180,14 +180,29 @@ def get_item(s: Session, p: Project, number: int) -> Item:
     return item
 
 
-def complete(s: Session, p: Project, by: str) -> bool:
-    """The one conditional update that completes and locks. True if this call won."""
-    now = utcnow()
+def complete(s: Session, p: Project, by: str, report: Optional[dict] = None,
+             now: Optional[datetime] = None) -> bool:
+    """The one conditional update that completes and locks, storing the closing
+    report with the record. True if this call won."""
+    now = now or utcnow()
     res = s.execute(
         update(Project)
         .where(Project.id == p.id, Project.locked == False)  # noqa: E712
         .values(status="complete", locked=True, completed_at=now, completed_by=by,
-                schedule_confirmed=True, version=Project.version + 1)
+                schedule_confirmed=True, closing_report=report, version=Project.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+def cancel(s: Session, p: Project, by: str, reason: str) -> bool:
+    """Withdraw: the project is frozen as it stands (locked, so its history
+    stays and nothing changes it), leaves the open lists and frees the channel."""
+    res = s.execute(
+        update(Project)
+        .where(Project.id == p.id, Project.locked == False)  # noqa: E712
+        .values(status="cancelled", locked=True, cancel_reason=reason, completed_by=by,
+                completed_at=utcnow(), version=Project.version + 1)
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -249,7 +264,7 @@ def snapshot(s: Session, p: Project) -> ProjectSnapshot:
         steps=steps, items=items, pending_cases=pending_cases, open_alerts=open_alerts,
         days_monitored=days, handoff_sent_at=h.sent_at if h else None,
         handoff_acknowledged_by=h.acknowledged_by if h else None,
-        completed_at=p.completed_at, completed_by=p.completed_by,
+        completed_at=p.completed_at, completed_by=p.completed_by, schedule_sheet_id=p.schedule_sheet_id,
     )
 
 

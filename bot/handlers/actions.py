@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from bot import views
-from bot.checklist import show_checklist
+from bot.checklist import schedule_text, show_checklist
+from bot.completion import uses_schedule
 from bot.handlers import cs
 from bot.handlers.common import actor_of, clicked, guard, project_id_of
 from bot.service import ConfirmationNeeded
@@ -64,7 +65,10 @@ def register(app, deps) -> None:
     def open_complete(ack, body, client, context, respond):
         ack()
         snap = svc.check_complete(actor_of(context), project_id_of(context))
-        client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
+        sched = None
+        if uses_schedule(deps, snap):
+            sched = schedule_text(deps, snap) or "Schedule: not read."
+        client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap, sched))
 
     @app.action(views.A_SKIP)
     @guard

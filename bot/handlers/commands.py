@@ -6,14 +6,19 @@ parser, bot.commands, turns the text into the command object it is keyed by).
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from bot import commands as cmds
 from bot import views
 from bot.channels import ensure_internal_channel
-from bot.checklist import show_checklist
+from bot.checklist import schedule_text, show_checklist
+from bot.completion import complete_project, data_simulated, uses_schedule
 from bot.errors import BadInput
 from bot.handlers import alerts, cs
 from bot.handlers.common import actor_of, audit_surface, guard, project_id_of
 from bot.service import ConfirmationNeeded
+from bot.views.report import report_message
 from bot.workflow import STEP_BY_KEY, ensure_can_read, ensure_can_register
 
 
@@ -49,7 +54,19 @@ def _new(deps, cmd: cmds.NewProject, actor, body, respond, client, context):
     snap = deps.service.register(actor, body.get("team_id") or "", channel, cmd, audit_surface(body))
     show_checklist(deps, snap, new_message=True)
     _ephemeral(respond, f"Registered project {snap.id}: {snap.addon} for {snap.biller_id}, "
-                        f"live {snap.golive.isoformat()}. The checklist is in this channel.")
+                        f"live {snap.golive.isoformat()}, counting its `{snap.pay_channel}` payments. "
+                        f"{_monitoring_starts(deps, snap)}The checklist is in this channel.")
+
+
+def _monitoring_starts(deps, snap) -> str:
+    """A go-live in the future is accepted: say when the first daily summary comes."""
+    today = deps.clock().astimezone(ZoneInfo(snap.tz)).date()
+    if snap.golive <= today:
+        return ""
+    first = snap.golive + timedelta(days=1)
+    return (f"Go-live is in the future: monitoring starts on {snap.golive.isoformat()}, and the first daily "
+            f"summary (of {snap.golive.isoformat()}) is posted on {first.isoformat()} at "
+            f"{deps.settings.SUMMARY_TIME} ({snap.tz}). ")
 
 
 def _new_form(deps, cmd: cmds.NewProjectForm, actor, body, respond, client, context):
@@ -110,8 +127,66 @@ def _item(deps, cmd: cmds.AddItem, actor, body, respond, client, context):
 
 
 def _complete(deps, cmd, actor, body, respond, client, context):
-    snap = deps.service.check_complete(actor, project_id_of(context))
-    client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
+    pid = project_id_of(context)
+    snap = deps.service.check_complete(actor, pid)
+    if not uses_schedule(deps, snap):
+        client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
+        return
+    # The typed command is the confirmation: the schedule decides (and the refusal names its rows).
+    snap = complete_project(deps, actor, pid, audit_surface(body))
+    _ephemeral(respond, f"{snap.addon} for {snap.biller_id} is complete: the schedule's status is set and "
+                        "the project is archived. The closing report is in this channel.")
+
+
+def _show(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(f"<@{x}>" for x in v) or "—"
+    if v is None:
+        return "—"
+    return str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
+    fields = dict(cmd.changes)
+    if "shared" in fields:
+        ensure_internal_channel(client, body["channel_id"])
+    snap, changed, resend = deps.service.edit(actor, project_id_of(context), cmd.changes, audit_surface(body))
+    if resend and deps.notifier is not None:
+        deps.notifier.drain(keys=resend)  # the edits of posted summaries; the outbox retries what fails
+    if not changed:
+        _ephemeral(respond, "Nothing changed: every field already has that value.")
+        return
+    show_checklist(deps, snap)
+    users = {"manager", "specialists"}
+    lines = []
+    for f, was, now in changed:
+        if f in users:
+            was = [was] if isinstance(was, str) else was
+            now = [now] if isinstance(now, str) else now
+        if f == "shared":
+            lines.append(f"• shared: {'<#' + was + '>' if was else '—'} → <#{now}>")
+        else:
+            lines.append(f"• {f}: {_show(was)} → {_show(now)}")
+    note = ""
+    if any(f == "golive" for f, _, _ in changed):
+        note = ("\nThe go-live moved: the daily summaries follow the new date from now on; summaries already "
+                "posted stay as they were, from the old plan.")
+    _ephemeral(respond, "Changed (recorded in the audit trail):\n" + "\n".join(lines) + note)
+
+
+def _cancel(deps, cmd: cmds.Cancel, actor, body, respond, client, context):
+    snap = deps.service.cancel(actor, project_id_of(context), cmd.reason, audit_surface(body))
+    show_checklist(deps, snap)
+    reason = cmd.reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    client.chat_postMessage(channel=snap.channel_id,
+                            text=f"Project {snap.id} ({snap.biller_id}) was withdrawn by <@{actor.user_id}>: "
+                                 f"{reason}. Its history is kept; `/addon new` registers this channel again.")
+
+
+def _report(deps, cmd, actor, body, respond, client, context):
+    facts, preview = deps.service.closing_report(actor, project_id_of(context), data_simulated(deps))
+    text, blocks = report_message(facts, preview=preview)
+    _ephemeral(respond, text, blocks)
 
 
 # Every subcommand (but help, answered in the acknowledgement) and its handler,
@@ -129,4 +204,7 @@ COMMANDS = {
     cmds.OpenCase: cs.open_case_command,
     cmds.Handoff: cs.handoff_command,
     cmds.Complete: _complete,
+    cmds.Edit: _edit,
+    cmds.Cancel: _cancel,
+    cmds.Report: _report,
 }

@@ -7,6 +7,7 @@ from bot import views
 from bot.errors import BadInput, DomainError
 from bot.channels import ensure_internal_channel
 from bot.checklist import show_checklist
+from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
 
 
@@ -40,6 +41,12 @@ def register(app, deps) -> None:
         fields["pay_channel"] = take("pay_channel", cmds.parse_pay_channel)
         fields["shared"] = input_value(vals, "shared")
         fields["tz"] = take("tz", cmds.parse_tz)
+        fields["schedule_sheet"] = take("schedule", cmds.parse_sheet_id)
+        if not fields["pay_channel"] and "pay_channel" not in errors:
+            fields["pay_channel"] = cmds.infer_pay_channel(fields.get("addon"))
+            if not fields["pay_channel"] and fields.get("addon"):
+                errors["pay_channel"] = ("The add-on's name does not say its payment channel: name it "
+                                         "(ivr, text, web, autopay, mobile…).")
         for req in ("biller", "addon", "golive", "projected", "manager"):
             if not fields.get(req) and req not in errors:
                 errors[req] = "Required."
@@ -59,25 +66,25 @@ def register(app, deps) -> None:
     @guard
     def submit_complete(ack, body, client, context):
         meta = view_meta(body)
+        if meta.get("sched"):  # the schedule decides (bot.completion)
+            try:
+                complete_project(deps, actor_of(context), meta["p"], "modal")
+            except DomainError as e:
+                ack(response_action="update", view=views.refusal_modal(e.message[:2900]))
+                return
+            ack()
+            return
         confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
         if not confirmed:
             ack(response_action="errors",
                 errors={"schedule": "Confirm every item on the project schedule is at 100% to complete."})
             return
-        actor = actor_of(context)
         try:
-            snap = svc.complete(actor, meta["p"], True, "modal")
+            complete_project(deps, actor_of(context), meta["p"], "modal", confirmed=True)
         except DomainError as e:
             ack(response_action="errors", errors={"schedule": e.message[:150]})
             return
         ack()
-        context["channel_id"] = snap.channel_id
-        show_checklist(deps, snap)
-        client.chat_postMessage(
-            channel=snap.channel_id,
-            text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by <@{actor.user_id}>. "
-                 "Nothing on this project can change now.",
-        )
 
     @app.view(views.V_CONFIRM_MONITOR)
     @guard

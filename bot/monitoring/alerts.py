@@ -34,6 +34,7 @@ class AlertDesk:
         self.notifier = notifier
         self.clock = clock
         self.managers_channel = managers_channel
+        self.schedule_text = None  # step 4's schedule line for checklist edits (bot.schedule.wiring)
 
     def alert_at(self, channel: str, ts: str) -> Optional[int]:
         """The alert a message (DM, managers channel or thread note) is about."""
@@ -64,7 +65,7 @@ class AlertDesk:
             repo.audit(s, p.id, actor.user_id, f"alert_{new}", surface,
                        {"alert": a.id, "check": a.check_id, "date": a.local_date.isoformat(), "reason": reason})
             keys = restate_alert(s, p, a, self.managers_channel)
-            keys.append(refresh_checklist(s, p))
+            keys.append(refresh_checklist(s, p, self.schedule_text))
         self._send(keys)
         return a
 
@@ -95,7 +96,7 @@ class AlertDesk:
             p = repo.find_by_id(s, pid)
             repo.audit(s, pid, actor.user_id, "alert_item", surface, {"alert": aid, "item": number})
             keys = restate_alert(s, p, a, self.managers_channel)
-            keys.append(refresh_checklist(s, p))
+            keys.append(refresh_checklist(s, p, self.schedule_text))
         self._send(keys)
         return p, number
 

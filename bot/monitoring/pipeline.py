@@ -71,6 +71,7 @@ class Monitor:
         self.sent_in_background = DrainResult()  # posts sent while later projects were being read
         self.processes = 0  # >1: a big batch reads and judges in that many worker processes
         self.source_token: Optional[str] = None  # the payments token, for worker processes
+        self.schedule_text = None  # step 4's schedule line for checklist edits (bot.schedule.wiring)
         self.source = source
         self.notifier = notifier
         self.clock = clock
@@ -210,7 +211,7 @@ class Monitor:
         post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated, checks))
         for ev in events:
             post_alert(s, proj, ev.alert, ev.lead, self.managers_channel)
-        refresh_checklist(s, proj)
+        refresh_checklist(s, proj, self.schedule_text)
         stored[d] = summary
         status = "summarised" if saved.first else ("restated" if saved.changed else "unchanged")
         return DayResult(p.id, d, status, summary.source_ok, [e.alert.check_id for e in events])

@@ -12,7 +12,7 @@ Keys (unique, stable, so a rerun finds the same post and edits it):
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from bot import views
 from bot.monitoring.rules import SummaryFacts, summary_facts
@@ -114,13 +114,16 @@ def latest_line(s: Session, p: Project) -> Optional[str]:
     return summary_line(facts_for(s, p, last))
 
 
-def refresh_checklist(s: Session, p: Project) -> Optional[str]:
-    """Edit the project's checklist in place (days monitored, latest summary, open alerts)."""
+def refresh_checklist(s: Session, p: Project,
+                      schedule_text: Optional[Callable[[Any], Optional[str]]] = None) -> Optional[str]:
+    """Edit the project's checklist in place (days monitored, latest summary, open alerts;
+    step 4's schedule line when `schedule_text` draws it, see bot.schedule.wiring)."""
     if not p.checklist_ts:
         return None
     snap = repo.snapshot(s, p)
     key = f"checklist:{p.id}"
+    sched = schedule_text(snap) if schedule_text is not None else None
     enqueue(s, key=key, kind="checklist", channel=p.channel_id, text=views.checklist_text(snap),
-            blocks=views.checklist_blocks(snap, latest_line(s, p)), project_id=p.id, ts=p.checklist_ts,
+            blocks=views.checklist_blocks(snap, latest_line(s, p), sched), project_id=p.id, ts=p.checklist_ts,
             edit_only=True)
     return key

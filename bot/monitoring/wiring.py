@@ -1,7 +1,9 @@
 """Wires payments monitoring into a running bot (bot.runtime calls attach).
 
-- the payments source: PaymentsClient on PAYMENTS_API_URL (+ token), or, when
-  unset, the built-in simulated biller portal started in-process;
+- the payments source: PaymentsClient on PAYMENTS_API_URL (+ token), or, with
+  `simulated` (or unset, for embedded use: the CLI refuses to serve without it),
+  the built-in simulated biller portal started in-process, every message built
+  from it then saying the data is simulated;
 - the outbox sender (bot.notify) with its own Web API client that does not
   retry connection errors itself (a lost answer would post twice; the outbox
   retries safely, looking for its earlier attempt first);
@@ -20,9 +22,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.deps import Deps
 from bot.monitoring.alerts import AlertDesk
 from bot.monitoring.pipeline import Monitor
-from bot.notify import Notifier
+from bot.notify import SIMULATED_NOTE, Notifier
 from bot.payments import PaymentsClient
 from bot.payments.simulator import Simulator
+from bot.settings import SIMULATED
 from storage import monitoring as store
 
 log = logging.getLogger("addon_bot.monitoring")
@@ -30,13 +33,15 @@ log = logging.getLogger("addon_bot.monitoring")
 
 def make_source(settings) -> tuple[PaymentsClient, list[Callable[[], None]]]:
     """(client, stoppers): the configured payments API, or the built-in simulator."""
-    if settings.PAYMENTS_API_URL:
+    if settings.PAYMENTS_API_URL and not settings.payments_simulated:
         client = PaymentsClient(settings.PAYMENTS_API_URL, settings.PAYMENTS_API_TOKEN)
         return client, [client.close]
     sim = Simulator(seed=0)
     url = sim.start()
-    log.info("PAYMENTS_API_URL is not set: reading payments from the built-in simulated biller portal at %s", url)
+    log.info("PAYMENTS_API_URL=%s: reading payments from the built-in simulated biller portal at %s",
+             settings.PAYMENTS_API_URL or "(unset)", url)
     client = PaymentsClient(url)
+    client.simulated = True  # type: ignore[attr-defined] - read by build(): messages say so
     return client, [client.close, sim.stop]
 
 
@@ -52,6 +57,8 @@ def build(deps: Deps, source) -> Monitor:
     notifier = Notifier(sending_client(deps.client), deps.session_factory, clock,
                         managers_channel=s.MANAGERS_CHANNEL)
     notifier.on_sent["summary"] = store.remember_summary_message
+    if s.PAYMENTS_API_URL == SIMULATED or getattr(source, "simulated", False):
+        notifier.data_note = SIMULATED_NOTE
     monitor = Monitor(deps.session_factory, source, notifier, clock=clock, summary_time=s.summary_time,
                       thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me)
     monitor.source_token = s.PAYMENTS_API_TOKEN

@@ -46,6 +46,20 @@ def checklist_text(p: ProjectSnapshot) -> str:
     return f"Post-live checklist for {title(p)}: {state}."
 
 
+def schedule_line(progress, error: Optional[str] = None, sheet_id: Optional[int] = None) -> Optional[str]:
+    """Step 4's view of the project schedule: "46 of 48 items at 100%; 2 to go: …"."""
+    if progress is None:
+        if error:
+            return f":warning: Schedule: {error}"
+        return None
+    name = progress.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    sheet = f"<{progress.permalink}|{name}>" if progress.permalink else name
+    line = f"Schedule {sheet}: {progress.line()}"
+    if progress.simulated:
+        line += " · _simulated schedule_"
+    return line
+
+
 def _step_line(p: ProjectSnapshot, key: str) -> str:
     info = next(s for s in STEPS if s.key == key)
     sv = p.step(key)
@@ -86,7 +100,8 @@ def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
     return button("Reopen", A_STEP_UNDO, v)
 
 
-def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None) -> list[Block]:
+def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None,
+                     schedule: Optional[str] = None) -> list[Block]:
     done, total = p.progress()
     header = f"{'🔒 ' if p.locked else ''}Post-live: {title(p)}"
     blocks: list[Block] = [
@@ -110,6 +125,8 @@ def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = No
         blocks.append(section(_step_line(p, st.key), _step_button(p, st.key), block_id=f"step_{st.key}"))
         if st.key == "monitor" and latest_summary_line:
             blocks.append(context(latest_summary_line))
+        if st.key == "complete" and schedule and not p.locked:
+            blocks.append(context(schedule[:3000]))
         if st.key == "address":
             blocks.extend(_item_blocks(p))
     if p.locked:
@@ -228,14 +245,27 @@ def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: st
         input_block("specialists", "Implementation specialist(s)", spec_el),
         input_block("pay_channel", "Add-on payment channel", text_element(
             "pay_channel", prefill.get("pay_channel"), placeholder="ivr, text, web, autopay…"), optional=True,
-            hint="Leave empty to monitor all channels."),
+            hint="The channel whose payments are the add-on's. Empty: taken from the add-on's name "
+                 "when it says it (text, phone, AutoPay, portal, mobile)."),
         input_block("shared", "Slack Connect channel with the biller", shared_el, optional=True),
         input_block("tz", "Time zone", text_element("tz", prefill.get("tz") or default_tz)),
+        input_block("schedule", "Project schedule sheet id", text_element(
+            "schedule", None if prefill.get("schedule_sheet") is None else str(prefill["schedule_sheet"]),
+            max_length=19), optional=True),
     ]
     return modal(V_REGISTER, "Register project", blocks, {"c": channel_id}, submit="Register")
 
 
-def complete_modal(p: ProjectSnapshot) -> dict:
+def complete_modal(p: ProjectSnapshot, schedule: Optional[str] = None) -> dict:
+    """With a schedule source (`schedule` is its progress line) the sheet decides,
+    not a tick: the modal shows it and Complete checks it again."""
+    if schedule is not None:
+        blocks = [
+            section(f"*{title(p)}*\nCompleting checks the project schedule, sets its status to complete "
+                    "(which archives it there) and locks this project. *Nothing can be changed after that.*"),
+            context(schedule[:3000]),
+        ]
+        return modal(V_COMPLETE, "Complete project", blocks, {"p": p.id, "sched": 1}, submit="Complete")
     blocks = [
         section(f"*{title(p)}*\nCompleting archives the project. *Nothing can be changed after that.*"),
         input_block("schedule", "Project schedule", {

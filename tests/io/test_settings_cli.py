@@ -92,7 +92,7 @@ def test_db_upgrade(tmp_path):
     r = _cli("db", "upgrade", cwd=tmp_path,
              env={"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert r.returncode == 0, r.stderr
-    assert "revision 0002" in r.stdout
+    assert "revision 0004" in r.stdout
 
 
 # ---- the manifest -------------------------------------------------------------
@@ -127,3 +127,30 @@ def test_manifest_validates_against_slack_schema():
     # The schema is really applied: a broken manifest fails it.
     broken = dict(manifest, display_information={"name": ""})
     assert list(validator.iter_errors(broken))
+
+
+# ---- the payments source is explicit -------------------------------------------------
+@pytest.mark.parametrize("args", [("serve", "--mode", "http"), ("run-daily",),
+                                  ("backtest", "--project", "1", "--from", "2026-11-01", "--to", "2026-11-02")])
+def test_commands_that_read_payments_refuse_without_a_source(tmp_path, args):
+    r = _cli(*args, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-1",
+                                       "SLACK_SIGNING_SECRET": "s", "PAYMENTS_API_URL": "",
+                                       "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("addon-bot: setting PAYMENTS_API_URL: required") and "`simulated`" in lines[0]
+    assert not (tmp_path / "x.db").exists()  # nothing started
+
+
+def test_simulated_is_a_payments_source_and_schedule_settings_are_checked(monkeypatch):
+    monkeypatch.setenv("PAYMENTS_API_URL", "simulated")
+    monkeypatch.setenv("SCHEDULE_API_URL", "simulated")
+    s = load_settings()
+    assert s.payments_simulated and s.SCHEDULE_API_URL == "simulated"
+    assert (s.SCHEDULE_PERCENT_COLUMN, s.SCHEDULE_STATUS_FIELD, s.SCHEDULE_COMPLETE_VALUE) == (
+        "% Complete", "Status", "Complete")
+    monkeypatch.setenv("SCHEDULE_API_URL", "smartsheet")
+    with pytest.raises(SettingsError) as e:
+        load_settings()
+    assert str(e.value).startswith("SCHEDULE_API_URL: expected an http:// or https:// URL, or `simulated`")

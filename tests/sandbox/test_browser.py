@@ -160,6 +160,53 @@ def test_register_checklist_complete_and_the_lock(page, demo):
     no_refusals(page, demo)
 
 
+def test_completion_against_the_simulated_schedule_and_the_closing_report(page, demo, browser):
+    """A newcomer: step 4 shows the schedule's progress; `complete` is refused while two
+    items are below 100%; on the sheet they are brought to 100%; then it completes and
+    the closing report is posted."""
+    if not features.client_services(demo.deps):
+        pytest.skip(features.CS_MISSING)
+    open_as(page, demo, SPEC, f"c/{cast.CITY.id}")
+    card = checklist(page, "Pay by phone · CITY-42")
+    expect(card.locator('[data-action-id="send_handoff"]')).to_be_visible(timeout=15_000)
+    expect(card).to_contain_text("items at 100%; 2 to go: ")
+    expect(card).to_contain_text("Close-out call with the biller (50%)")
+    shot(page, "07-step-4-shows-the-schedule")
+    card.locator('[data-action-id="send_handoff"]').click()
+    preview = modal(page, "cs_send_handoff")
+    preview.locator("[data-modal=submit]").click()
+    expect(preview).to_have_count(0)
+    expect(card.locator('[data-block="step_handoff"]')).to_contain_text("Done by @sam")
+
+    type_in(page, "/addon complete")
+    refused = ephemeral(page, "not at 100%")
+    expect(refused).to_contain_text("Update reconciliation guide (90%)")
+    expect(refused).to_contain_text("Close-out call with the biller (50%)")
+    shot(page, "08-complete-refused-naming-the-items")
+    assert not demo.deps.service.snapshot(demo.deps.service.project_in_channel(cast.CITY.id).id).locked
+
+    # The sheet, as the schedule tool shows it: bring the two items to 100%.
+    href = card.locator('a[href*="/sheets/4201/view"]').first.get_attribute("href")
+    sheet = page.context.new_page()
+    sheet.goto(href)
+    for _ in range(2):
+        sheet.get_by_role("button", name="Mark 100%").first.click()
+        sheet.wait_for_load_state()
+    expect(sheet.get_by_role("button", name="Mark 100%")).to_have_count(0)
+    sheet.close()
+
+    type_in(page, "/addon complete")
+    expect(ephemeral(page, "is complete")).to_be_visible()
+    report = page.locator(".msg", has=page.locator(".sk-header", has_text="Closing report")).last
+    expect(report).to_contain_text("go-live ")
+    expect(report).to_contain_text("Status set to Complete")
+    expect(report).to_contain_text("acknowledged")
+    expect(page.locator(".msg", has_text="is complete and archived by")).to_be_visible()
+    assert demo.deps.schedule_simulator.status(4201) == "Complete"
+    shot(page, "09-completed-with-the-closing-report")
+    no_refusals(page, demo)
+
+
 @pytest.mark.unseeded
 def test_register_modal_shows_the_bots_errors_under_the_fields(page, demo):
     open_as(page, demo, SPEC, f"c/{cast.OAK.id}")

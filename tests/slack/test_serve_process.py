@@ -29,7 +29,7 @@ def test_serve_http_process(slack, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CS_", "PAYMENTS_"))}
     env.update(
         PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
+        SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path}/serve.db", PAYMENTS_API_URL="simulated",
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--mode", "http", "--host", "127.0.0.1", "--port", str(port),

@@ -29,7 +29,7 @@ def ready_project(svc: Service, channel="C1") -> int:
 
 def test_migrations_from_empty(db_url):
     eng = make_engine(db_url)
-    assert current_revision(eng) == "0002"
+    assert current_revision(eng) == "0004"
     names = set(inspect(eng).get_table_names())
     assert {"project", "step_state", "item", "cs_case", "handoff", "daily_summary", "alert", "post",
             "audit"} <= names
@@ -40,7 +40,7 @@ def test_migrations_from_empty(db_url):
 def test_migrations_on_a_new_sqlite_file(tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path}/sub/dir/new.db")
     upgrade(eng)
-    assert current_revision(eng) == "0002"
+    assert current_revision(eng) == "0004"
 
 
 def test_register_and_one_open_project_per_channel(sessions):
@@ -72,6 +72,8 @@ def test_complete_locks_and_repository_refuses(sessions):
 @pytest.mark.parametrize("sql", [
     "UPDATE project SET status = 'open', locked = false WHERE id = :id",
     "UPDATE project SET addon = 'changed' WHERE id = :id",
+    "UPDATE project SET closing_report = NULL WHERE id = :id",
+    "UPDATE project SET schedule_sheet_id = 5 WHERE id = :id",
     "DELETE FROM project WHERE id = :id",
     "UPDATE step_state SET state = 'open' WHERE project_id = :id",
     "DELETE FROM step_state WHERE project_id = :id",
@@ -89,6 +91,28 @@ def test_database_refuses_raw_sql_on_a_completed_project(sessions, engine, sql):
             c.execute(text(sql.replace("false", "false" if engine.dialect.name == "postgresql" else "0")),
                       {"id": pid})
     assert svc.snapshot(pid).locked
+
+
+def test_the_closing_report_is_stored_with_the_locked_record(sessions):
+    svc = Service(sessions)
+    pid = ready_project(svc)
+    svc.complete(SPEC, pid, True, "modal", schedule_state={"status": "Complete", "items": 3, "at_100": 3})
+    facts, preview = svc.closing_report(SPEC, pid)
+    assert not preview and facts["biller_id"] == NEW.biller and facts["completed_by"] == "U0SPEC"
+    assert facts["schedule"]["status"] == "Complete" and facts["days_monitored"] == 0
+
+
+def test_cancel_freezes_the_project_and_frees_the_channel(sessions, engine):
+    svc = Service(sessions)
+    pid = svc.register(SPEC, "T0INT", "C1", NEW, "command").id
+    snap = svc.cancel(SPEC, pid, "wrong channel", "command")
+    assert snap.locked and snap.status == "cancelled"
+    with pytest.raises(ProjectLocked, match="withdrawn"):
+        svc.add_item(SPEC, pid, "x", "command")
+    with pytest.raises(DBAPIError, match="complete and locked"):
+        with engine.begin() as c:
+            c.execute(text("UPDATE project SET addon = 'x' WHERE id = :id"), {"id": pid})
+    assert svc.register(SPEC, "T0INT", "C1", NEW, "command").id != pid
 
 
 def test_raw_sql_still_works_on_an_open_project(sessions, engine):

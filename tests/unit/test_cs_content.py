@@ -107,6 +107,7 @@ def test_a_bad_file_stops_start_up_with_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-x")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/a.db")
+    monkeypatch.setenv("PAYMENTS_API_URL", "simulated")
     monkeypatch.chdir(tmp_path)
     assert cli.main(["serve", "--mode", "http", "--no-scheduler"]) == 2
     err = capsys.readouterr().err.strip()

@@ -110,3 +110,34 @@ def test_no_new_form_crashes_the_parser(pairs):
     except BadInput:
         return
     assert isinstance(out, (c.NewProject, c.NewProjectForm))
+
+
+# ---- the add-on's channel, edit, cancel, report ------------------------------------------
+@pytest.mark.parametrize("addon,channel", [
+    ("Pay by text", "text"), ("Text to pay", "text"), ("SMS payments", "text"), ("Pay by phone", "ivr"),
+    ("IVR", "ivr"), ("AutoPay", "autopay"), ("Auto-pay enrolment", "autopay"), ("New portal", "web"),
+    ("Online payments", "web"), ("Mobile app", "mobile"), ("Premium bundle", None),
+    ("Phone and web", None),  # two channels named: ask
+])
+def test_the_channel_is_taken_from_the_addons_name_only_when_it_says_it(addon, channel):
+    assert c.infer_pay_channel(addon) == channel
+
+
+def test_new_without_a_channel_the_name_does_not_say_opens_the_form():
+    cmd = c.parse('new biller=B1 addon="Premium bundle" golive=2026-11-02 projected=5 manager=<@U1|m>')
+    assert isinstance(cmd, c.NewProjectForm) and cmd.needs_channel and cmd.missing == ()
+    cmd = c.parse('new biller=B1 addon="Pay by text" golive=2026-11-02 projected=5 manager=<@U1|m> schedule=42')
+    assert isinstance(cmd, c.NewProject) and cmd.pay_channel == "text" and cmd.schedule_sheet == 42
+
+
+def test_edit_cancel_report():
+    cmd = c.parse("edit golive=2026-11-05 manager=<@U2|x> schedule=7")
+    assert isinstance(cmd, c.Edit)
+    assert dict(cmd.changes) == {"golive": date(2026, 11, 5), "manager": "U2", "schedule_sheet": 7}
+    for bad, why in (("edit", "Say which fields"), ("edit schedule=abc", "whole number"),
+                     ("edit golive=2026-02-30", "YYYY-MM-DD"), ("cancel", "reason"), ("report now", "nothing")):
+        with pytest.raises(BadInput) as e:
+            c.parse(bad)
+        assert why in e.value.message, bad
+    assert c.parse("cancel wrong channel") == c.Cancel("wrong channel")
+    assert isinstance(c.parse("report"), c.Report)

@@ -29,6 +29,7 @@ from bot.sandbox.demo import cast, features, page
 from bot.sandbox.demo import seed as seeding
 from bot.sandbox.demo.feed import ChangeFeed
 from bot.payments.simulator import Simulator
+from bot.notify import SIMULATED_NOTE
 from bot.runtime import Runtime
 from bot.server import ThreadedServer
 from bot.settings import Settings
@@ -93,6 +94,8 @@ class DemoStack:
             DATABASE_URL=f"sqlite:///{self.data_dir.resolve() / 'addon-bot.db'}",
             PAYMENTS_API_URL=payments_url, PAYMENTS_API_TOKEN=None, CS_CASES_URL=None, CS_CASES_TOKEN=None,
             CS_CHANNEL=cast.CLIENT_SERVICES.id, MANAGERS_CHANNEL=None, CS_HANDOFF_FILE=None, ADMIN_USERS="",
+            # The simulated schedule (bot.schedule.simulator), seeded with the demo projects' sheets.
+            SCHEDULE_API_URL="simulated", SCHEDULE_API_TOKEN=None,
         ))
 
     def start(self) -> "DemoStack":
@@ -108,6 +111,8 @@ class DemoStack:
             payments_url = self.simulator.start(self.host)
             self.runtime = Runtime.start(self.settings(api_url, secret, token, payments_url),
                                          scheduler=self.scheduler)
+            if self.runtime.deps.notifier is not None:  # the demo's numbers are generated: its messages say so
+                self.runtime.deps.notifier.data_note = SIMULATED_NOTE
             self.bot_server = ThreadedServer(self.runtime.asgi(), host=self.host).start()
             self.slack.bot_url = f"{self.bot_server.url}/slack/events"
             for p in cast.PERSONAS:

@@ -50,6 +50,7 @@ class ProjectSeed:
     tz: str
     live_days: int  # days since go-live
     shared: Optional[cast.ChannelSpec] = None
+    sheet: Optional[int] = None  # its sheet in the simulated schedule (bot.schedule.simulator.DEMO_SHEETS)
 
     def golive(self) -> date:
         return self.today() - timedelta(days=self.live_days)
@@ -63,13 +64,18 @@ class ProjectSeed:
                f"specialist=<@{SPEC.user_id}|{SPEC.name}> tz={self.tz}")
         if self.shared:
             cmd += f" shared=<#{self.shared.id}|{self.shared.name}>"
+        if self.sheet:
+            cmd += f" schedule={self.sheet}"
         return cmd
 
 
 # Small billers: the simulated portal serves every channel's payments, which the daily job reads.
-RIVERTON = ProjectSeed(cast.RIVERTON, "RIVERTON-WATER", "Text to pay", "text", 40, "America/Denver", 1)
-MAPLE = ProjectSeed(cast.MAPLE, "MAPLE-GAS", "AutoPay", "autopay", 90, "America/New_York", 5)
-CITY = ProjectSeed(cast.CITY, "CITY-42", "Pay by phone", "ivr", 30, "America/Chicago", 8, shared=cast.SHARED)
+RIVERTON = ProjectSeed(cast.RIVERTON, "RIVERTON-WATER", "Text to pay", "text", 40, "America/Denver", 1,
+                       sheet=4203)
+MAPLE = ProjectSeed(cast.MAPLE, "MAPLE-GAS", "AutoPay", "autopay", 90, "America/New_York", 5, sheet=4202)
+# City 42's sheet has two items below 100%: completing is refused until they are brought to 100%.
+CITY = ProjectSeed(cast.CITY, "CITY-42", "Pay by phone", "ivr", 30, "America/Chicago", 8, shared=cast.SHARED,
+                   sheet=4201)
 PROJECTS = (RIVERTON, MAPLE, CITY)
 
 
