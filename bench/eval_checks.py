@@ -71,6 +71,8 @@ RELATED: dict[str, frozenset[str]] = {
     "surge": frozenset({"above_projection"}),
     "failure_spike": frozenset({"failure_rate"}),
     "slump": frozenset({"below_projection", "drop_vs_baseline", "no_payments"}),
+    "slump40": frozenset({"below_projection", "drop_vs_baseline", "no_payments"}),
+    "slump60": frozenset({"below_projection", "drop_vs_baseline", "no_payments"}),
     "duplicates": frozenset({"duplicate_payments"}),
     "outsized": frozenset({"outsized_payment"}),
     "returns": frozenset({"returns"}),
@@ -88,6 +90,7 @@ KINDS: dict[str, tuple[int, int, float]] = {
 }
 CHANNELS = ("ivr", "text", "autopay", "web", "mobile")
 DECLINES = ("insufficient_funds", "do_not_honor", "card_expired", "invalid_card_number", "avs_mismatch")
+ECHO_DAYS = 2  # a related finding this soon after a detected window is about that window, not a false alert
 R_CODES = ("R01", "R01", "R01", "R02", "R03", "R04", "R08", "R10")
 
 
@@ -109,6 +112,7 @@ class Project:
     golive: date
     days: list[DaySummary] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
+    calendar: str = ""  # the public-holiday calendar the checks are given
 
 
 # ---- sampling (no numpy) -------------------------------------------------------------
@@ -338,6 +342,7 @@ class Score:
     clean_days: int = 0
     clean_false: int = 0
     findings: int = 0
+    echoes: int = 0  # related findings in the ECHO_DAYS after a window: the same anomaly, told late
 
 
 def replay(p: Project, score: Score, clean: bool, verbose: bool, thresholds: dict[str, float]) -> None:
@@ -346,13 +351,17 @@ def replay(p: Project, score: Score, clean: bool, verbose: bool, thresholds: dic
         if s.local_date < p.golive:
             continue  # the live run does not judge a project before go-live
         ctx = CheckContext(days=p.days[max(0, i - h + 1): i + 1], projected_per_day=p.projected, golive=p.golive,
-                           thresholds=thresholds)
+                           thresholds=thresholds, calendar=p.calendar)
         findings = run_checks(ctx, strict=True)
         score.project_days += 1
         score.clean_days += clean
         for f in findings:
             score.findings += 1
             w = next((w for w in p.windows if w.covers(s.local_date) and f.check in RELATED[w.kind]), None)
+            if w is None and any(f.check in RELATED[x.kind] and x.detected_on is not None
+                                 and x.end < s.local_date <= x.end + timedelta(days=ECHO_DAYS) for x in p.windows):
+                score.echoes += 1  # a pooled check still sees the anomaly that just ended
+                continue
             if w is None:
                 score.false_by_check[f.check] += 1
                 score.clean_false += clean
