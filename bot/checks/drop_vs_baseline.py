@@ -3,10 +3,11 @@
 Baseline. The ordinary live days (no holidays, days beside them or closed
 days) in the `BASELINE_DAYS` before the days judged, each divided by its
 weekday factor so Mondays and Sundays are comparable. The level is the median
-of the most recent half of them (so it follows a go-live ramp without being
-dragged by one odd day); their spread is 1.4826 x MAD around it. Only judged
-once the baseline has at least `min_days` days, so a project is not judged
-against a baseline it does not have in its first weeks after go-live.
+of those in the last `LEVEL_DAYS` (it follows a go-live ramp, and one odd day
+does not drag it), the spread 1.4826 x MAD around it. Only judged
+once the baseline has at least `min_days` days (`MIN_POOLED_DAYS` for the
+pooled test, whose deviation counts the level's own uncertainty), so a project
+is not judged against a baseline it does not have in its first weeks.
 
 Two ways to fire, both soft (never on one day's evidence, never on a day that
 is not ordinary):
@@ -72,6 +73,9 @@ BASELINE_DAYS = 28
 MAX_RUN_DAYS = 7
 POOL_MIN_DAYS = 3
 POOL_MAX_DAYS = 14
+LEVEL_DAYS = 14  # the level is the median of this many recent calendar days
+MIN_LEVEL_DAYS = 7
+MIN_POOLED_DAYS = 7.0  # ordinary baseline days the pooled test needs (its deviation counts the level's uncertainty)
 MIN_DISPERSION = 0.005  # extra-Poisson variance, as a share of level^2, assumed at the least
 HISTORY_DAYS = BASELINE_DAYS + POOL_MAX_DAYS + 1
 
@@ -90,16 +94,22 @@ class Baseline:
 
 
 def baseline(ctx: CheckContext, before: date, min_days: float, rh: Optional[Rhythm] = None) -> Optional[Baseline]:
-    """The add-on's level and spread from the ordinary days before `before` (rhythm as of `before` by default)."""
+    """The add-on's level and spread from the ordinary days before `before` (rhythm as of `before` by default).
+
+    The level is the median of the last `LEVEL_DAYS` calendar days' values, so it follows a go-live ramp;
+    the spread is taken around it over those days."""
     rh = rh or rhythm(ctx, before)
     base = [x for x in history(ctx, before, BASELINE_DAYS) if rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0]
     if len(base) < max(min_days, 1):
         return None
-    values = [x.addon.attempts / rh.mid(x.local_date) for x in base]
-    level = median(values[len(values) // 2:]) or 0.0
+    recent = [x for x in base if x.local_date >= before - timedelta(days=LEVEL_DAYS)]
+    if len(recent) < MIN_LEVEL_DAYS:
+        recent = base[-MIN_LEVEL_DAYS:]
+    values = [x.addon.attempts / rh.mid(x.local_date) for x in recent]
+    level = median(values) or 0.0
     if level <= 0:
         return None
-    return Baseline(level, 1.4826 * mad(values, level), len(base), rh)
+    return Baseline(level, 1.4826 * mad(values, level), len(recent), rh)
 
 
 def check(ctx: CheckContext) -> Optional[Finding]:
@@ -154,7 +164,7 @@ def _pooled(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[F
         days = [x for x in recent if x.local_date >= first]
         if len(days) < POOL_MIN_DAYS:
             continue
-        b = baseline(ctx, first, t["min_days"], rh)
+        b = baseline(ctx, first, min(t["min_days"], MIN_POOLED_DAYS), rh)
         if b is None:
             continue
         exp_days = [b.level * rh.mid(x.local_date) for x in days]
@@ -166,7 +176,7 @@ def _pooled(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[F
             continue
         # Poisson + the extra day-to-day spread + the level's own uncertainty (median of n values).
         var = sum(e + b.dispersion * e * e for e in exp_days)
-        var += exp * exp * (b.dispersion + 1 / b.level) * (math.pi / 2) / max(1, b.days - b.days // 2)
+        var += exp * exp * (b.dispersion + 1 / b.level) * (math.pi / 2) / b.days
         z = (exp - got) / math.sqrt(var)
         if z >= t["pooled_z"] and (best is None or z > best[0]):
             best = (z, days, exp, got, b)
