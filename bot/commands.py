@@ -14,6 +14,7 @@ from datetime import date
 from typing import Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.checks.calendar_days import parse_calendar
 from bot.errors import BadInput
 
 STEP_NAMES = ("monitor", "address", "handoff", "complete")
@@ -23,7 +24,7 @@ USAGE = {
     "help": "/addon help",
     "new": (
         "/addon new biller=ID addon=NAME golive=YYYY-MM-DD projected=N manager=@user "
-        "[channel=ivr|text|web|autopay|…] [shared=#channel] [specialist=@user] [tz=Area/City]"
+        "[channel=ivr|text|web|autopay|…] [shared=#channel] [specialist=@user] [tz=Area/City] [calendar=CC[-SUB]]"
     ),
     "status": "/addon status",
     "list": "/addon list [mine|all]",
@@ -57,7 +58,7 @@ _USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BILLER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NEW_REQUIRED = ("biller", "addon", "golive", "projected", "manager")
-NEW_KEYS = NEW_REQUIRED + ("channel", "shared", "specialist", "tz")
+NEW_KEYS = NEW_REQUIRED + ("channel", "shared", "specialist", "tz", "calendar")
 
 
 # ---- typed commands ---------------------------------------------------------
@@ -77,6 +78,7 @@ class NewProject:
     shared: Optional[str] = None
     specialists: tuple[str, ...] = ()
     tz: Optional[str] = None
+    calendar: Optional[str] = None  # public-holiday calendar, "US", "US-MA"; None: DEFAULT_CALENDAR
 
 
 @dataclass(frozen=True)
@@ -282,11 +284,21 @@ def _parse_new(rest: str) -> Command:
         parsed["specialists"] = tuple(dict.fromkeys(parse_user(s, "specialist") for s in specialists))
     if "tz" in values:
         parsed["tz"] = parse_tz(values["tz"])
+    if "calendar" in values:
+        parsed["calendar"] = parse_calendar_key(values["calendar"])
 
     missing = tuple(k for k in NEW_REQUIRED if k not in values)
     if missing:
         return NewProjectForm(prefill=parsed, missing=missing)
     return NewProject(**parsed)
+
+
+def parse_calendar_key(value: str) -> str:
+    """`calendar=`: the public-holiday calendar the checks use (closed days are not outages)."""
+    try:
+        return parse_calendar(value)
+    except ValueError as e:
+        raise BadInput(f"`calendar=`: {e}.", USAGE["new"]) from None
 
 
 def _one_word(name: str, rest: str) -> None:

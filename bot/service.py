@@ -60,6 +60,7 @@ class Service:
             )
         p = Project(
             team_id=team_id, biller_id=cmd.biller, addon=cmd.addon, pay_channel=cmd.pay_channel,
+            calendar=getattr(cmd, "calendar", None),
             golive=cmd.golive, projected_per_day=cmd.projected, channel_id=channel_id,
             shared_channel_id=cmd.shared, manager_id=cmd.manager,
             specialist_ids=list(cmd.specialists or (actor.user_id,)),

@@ -48,13 +48,13 @@ def parse_calendar(value: str) -> str:
     country, _, sub = code.partition("-")
     if not (len(country) == 2 and country.isalpha()) or (sub and not sub.replace("-", "").isalnum()):
         raise ValueError(f"a calendar is an ISO country code, optionally with a subdivision (US, US-MA, CA-ON); "
-                         f"got {value!r}")
+                         f"got `{value}`")
     supported = holidays.list_supported_countries()
     if country not in supported:
-        raise ValueError(f"no public-holiday calendar for country {country!r}; use an ISO code such as US, CA, GB")
+        raise ValueError(f"no public-holiday calendar for country `{country}`; use an ISO code such as US, CA, GB")
     if sub and sub not in supported[country]:
         some = ", ".join(f"{country}-{s}" for s in supported[country][:6])
-        raise ValueError(f"{country} has no subdivision {sub!r} in the holiday calendar"
+        raise ValueError(f"{country} has no subdivision `{sub}` in the holiday calendar"
                          + (f"; e.g. {some}" if some else "; use the country code alone"))
     return f"{country}-{sub}" if sub else country
 

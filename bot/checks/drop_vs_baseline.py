@@ -5,9 +5,8 @@ days) in the `BASELINE_DAYS` before the days judged, each divided by its
 weekday factor so Mondays and Sundays are comparable. The level is the median
 of those in the last `LEVEL_DAYS` (it follows a go-live ramp, and one odd day
 does not drag it), the spread 1.4826 x MAD around it. Only judged
-once the baseline has at least `min_days` days (`MIN_POOLED_DAYS` for the
-pooled test, whose deviation counts the level's own uncertainty), so a project
-is not judged against a baseline it does not have in its first weeks.
+once the baseline has at least `min_days` days, so a project is not judged
+against a baseline it does not have in its first weeks after go-live.
 
 Two ways to fire, both soft (never on one day's evidence, never on a day that
 is not ordinary):
@@ -75,7 +74,6 @@ POOL_MIN_DAYS = 3
 POOL_MAX_DAYS = 14
 LEVEL_DAYS = 14  # the level is the median of this many recent calendar days
 MIN_LEVEL_DAYS = 7
-MIN_POOLED_DAYS = 7.0  # ordinary baseline days the pooled test needs (its deviation counts the level's uncertainty)
 MIN_DISPERSION = 0.005  # extra-Poisson variance, as a share of level^2, assumed at the least
 HISTORY_DAYS = BASELINE_DAYS + POOL_MAX_DAYS + 1
 
@@ -164,7 +162,7 @@ def _pooled(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[F
         days = [x for x in recent if x.local_date >= first]
         if len(days) < POOL_MIN_DAYS:
             continue
-        b = baseline(ctx, first, min(t["min_days"], MIN_POOLED_DAYS), rh)
+        b = baseline(ctx, first, t["min_days"], rh)
         if b is None:
             continue
         exp_days = [b.level * rh.mid(x.local_date) for x in days]

@@ -32,10 +32,12 @@ class Target:
     pay_channel: Optional[str]
     golive: date
     projected_per_day: float
+    calendar: str = ""  # public holidays ("US", "US-MA"); "" for none
 
     @classmethod
-    def of(cls, p: Any) -> "Target":
-        return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day)
+    def of(cls, p: Any, default_calendar: str = "") -> "Target":
+        return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day,
+                   getattr(p, "calendar", None) or default_calendar)
 
 
 def fetch_day(source, t: Target, d: date) -> DaySummary:
@@ -77,7 +79,8 @@ def context_days(source, t: Target, d: date, stored: Mapping[date, DaySummary], 
 def judge_day(source, t: Target, d: date, stored, cache, thresholds: Mapping[str, float], *,
               reread: bool) -> tuple[list[DaySummary], list[Finding]]:
     days = context_days(source, t, d, stored, cache, reread=reread)
-    ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds)
+    ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds,
+                       calendar=t.calendar)
     return days, run_checks(ctx)
 
 

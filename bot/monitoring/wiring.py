@@ -53,7 +53,8 @@ def build(deps: Deps, source) -> Monitor:
                         managers_channel=s.MANAGERS_CHANNEL)
     notifier.on_sent["summary"] = store.remember_summary_message
     monitor = Monitor(deps.session_factory, source, notifier, clock=clock, summary_time=s.summary_time,
-                      thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me)
+                      thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me,
+                      default_calendar=s.DEFAULT_CALENDAR)
     monitor.source_token = s.PAYMENTS_API_TOKEN
     deps.monitor = monitor
     deps.notifier = notifier
