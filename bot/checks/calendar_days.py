@@ -130,10 +130,10 @@ class DayCal:
             return "closed"
         if is_holiday(self.code, d):
             return "closed" if self.closes else "holiday"
-        if is_holiday(self.code, d - timedelta(days=1)) or is_holiday(self.code, d + timedelta(days=1)):
-            return "eve"
         if self.seen[d.weekday()] == 0 and d.weekday() in WEEKEND:
             return "unseen"
+        if is_holiday(self.code, d - timedelta(days=1)) or is_holiday(self.code, d + timedelta(days=1)):
+            return "eve"
         return "open"
 
     def expected_closed(self, d: date) -> bool:

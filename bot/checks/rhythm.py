@@ -24,6 +24,7 @@ PRIOR_LOW = 0.55
 PRIOR_HIGH = 1.25
 TOTAL_PSEUDO = 50.0  # pseudo-payments per weekday pulling the all-channel rhythm towards flat
 ADDON_PSEUDO = 30.0  # pseudo-payments per weekday pulling the add-on rhythm towards the all-channel one
+FEW_DAYS = 4  # below this many days of a weekday, its median includes the prior's expectation
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,10 @@ def _weekday_factors(
     if not level or level <= 0:
         f = [0.0 if w in closed else prior[w] for w in range(7)]
     else:
-        f = [0.0 if w in closed else (n[w] * (median(by_wd[w]) or 0.0) + pseudo * prior[w]) / (n[w] * level + pseudo)
-             for w in range(7)]
+        # With few days a weekday's median also counts what the prior expects, so one odd day of two does not
+        # set it; with four or more the days' own median rules.
+        meds = [median(v + ([level * prior[w]] if len(v) < FEW_DAYS else [])) or 0.0 for w, v in enumerate(by_wd)]
+        f = [0.0 if w in closed else (n[w] * meds[w] + pseudo * prior[w]) / (n[w] * level + pseudo) for w in range(7)]
     total = sum(f)
     if total <= 0:
         return tuple(1.0 for _ in range(7)), n
