@@ -59,7 +59,14 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.checks import CHECKS, DEFAULTS, CheckContext, history_days_needed, run_checks  # noqa: E402
+from bot.checks import (  # noqa: E402
+    CHECKS,
+    DEFAULTS,
+    LOOKBACK_DAYS,
+    CheckContext,
+    history_days_needed,
+    run_checks,
+)
 from bot.summary import ChannelStats, DaySummary  # noqa: E402
 
 # Monday .. Sunday, mean 1 (the simulator's rhythm).
@@ -351,7 +358,8 @@ def replay(p: Project, score: Score, clean: bool, verbose: bool, thresholds: dic
         if s.local_date < p.golive:
             continue  # the live run does not judge a project before go-live
         ctx = CheckContext(days=p.days[max(0, i - h + 1): i + 1], projected_per_day=p.projected, golive=p.golive,
-                           thresholds=thresholds, calendar=p.calendar)
+                           thresholds=thresholds, calendar=p.calendar,
+                           lookback=p.days[max(0, i - LOOKBACK_DAYS + 1): max(0, i - h + 1)])
         findings = run_checks(ctx, strict=True)
         score.project_days += 1
         score.clean_days += clean

@@ -29,6 +29,10 @@ clean; the others get one or two injected windows, on open days:
     slump40        the add-on at 0.4x for 5-10 days
     slump60        the add-on at 0.6x for 7-14 days
 
+Slumps start from the 21st day after go-live: they are judged against the
+add-on's own normal (drop_vs_baseline needs two weeks of it); earlier, only
+a slump far below the projection (below_projection) could be told.
+
 Scored as in eval_checks.py (false alerts per 30 judged project-days, recall
 and median delay in days by type), per dataset and volume, against the targets.
 """
@@ -68,6 +72,7 @@ KINDS: dict[str, tuple[int, int, float]] = {
     "slump60": (7, 14, 2),
 }
 MAGNITUDE = {"slump40": 0.4, "slump60": 0.6}
+SLUMP_FROM = 21  # slumps start from this day after go-live (before it the add-on has no baseline of its own)
 
 
 def load(name: str) -> tuple[dict[date, int], set[date]]:
@@ -121,7 +126,8 @@ def make_project(r: Random, pid: int, name: str, daily: dict[date, int], missing
             lo, hi, _w = KINDS[kind]
             length = r.randint(lo, hi)
             for _try in range(40):
-                start = r.randrange(0, n_days - length + 1)
+                # A slump is judged against the add-on's own normal, which it has from about its third week.
+                start = r.randrange(SLUMP_FROM if kind in MAGNITUDE else 0, n_days - length + 1)
                 window = [golive + timedelta(days=start + k) for k in range(length)]
                 opened = [d for d in window if daily.get(d, 0) > 0 and d not in missing]
                 span = set(range(start - 4, start + length + 4))

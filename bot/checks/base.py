@@ -39,6 +39,9 @@ class CheckContext:
     golive: date
     thresholds: Mapping[str, float] = field(default_factory=dict)  # "check_id.name" -> value
     calendar: str = ""  # public-holiday calendar ("US", "US-MA"); "" for none
+    # Older stored days before days[0] (oldest first), for rules over longer spans than the context
+    # (Nacha's 60-day return rates); what was stored, never read again for this.
+    lookback: list[DaySummary] = field(default_factory=list)
     # What the checks derive from the days (the rhythm before a date), shared by the checks of one run.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
