@@ -2,9 +2,10 @@
 
 Baseline. The ordinary live days (no holidays, days beside them or closed
 days) in the `BASELINE_DAYS` before the days judged, each divided by its
-weekday factor so Mondays and Sundays are comparable. The level is the median
-of those in the last `LEVEL_DAYS` (it follows a go-live ramp, and one odd day
-does not drag it), the spread 1.4826 x MAD around it. Only judged
+weekday factor so Mondays and Sundays are comparable. The level is their
+median (one odd day does not drag it), or the median of the last `LEVEL_DAYS`
+when that differs by more than `TREND_SHARE` (it follows a go-live ramp); the
+spread is 1.4826 x MAD around it, over the same days. Only judged
 once the baseline has at least `min_days` days, so a project is not judged
 against a baseline it does not have in its first weeks after go-live.
 
@@ -65,7 +66,7 @@ MIN_Z = 3.0  # the run together this many standard deviations below expected
 MAX_P = 0.001  # and this improbable under Poisson noise
 MIN_DAYS = 14.0  # ordinary baseline days needed before judging
 MIN_SLUMP = 0.2  # a pooled span has at most 80 % of its expected count
-POOLED_Z = 3.5  # and is this many standard deviations below it (spans of 3-14 days are tried)
+POOLED_Z = 3.0  # and is this many standard deviations below it (spans of 3-14 days are tried)
 DEFAULTS = {"min_drop": MIN_DROP, "min_z": MIN_Z, "max_p": MAX_P, "min_days": MIN_DAYS,
             "min_slump": MIN_SLUMP, "pooled_z": POOLED_Z}
 BASELINE_DAYS = 28
@@ -74,6 +75,7 @@ POOL_MIN_DAYS = 3
 POOL_MAX_DAYS = 14
 LEVEL_DAYS = 14  # the level is the median of this many recent calendar days
 MIN_LEVEL_DAYS = 7
+TREND_SHARE = 0.15  # when the recent level differs from the whole baseline's by more than this, it is used
 MIN_DISPERSION = 0.005  # extra-Poisson variance, as a share of level^2, assumed at the least
 HISTORY_DAYS = BASELINE_DAYS + POOL_MAX_DAYS + 1
 
@@ -100,14 +102,16 @@ def baseline(ctx: CheckContext, before: date, min_days: float, rh: Optional[Rhyt
     base = [x for x in history(ctx, before, BASELINE_DAYS) if rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0]
     if len(base) < max(min_days, 1):
         return None
-    recent = [x for x in base if x.local_date >= before - timedelta(days=LEVEL_DAYS)]
+    values = [x.addon.attempts / rh.mid(x.local_date) for x in base]
+    recent = [v for x, v in zip(base, values) if x.local_date >= before - timedelta(days=LEVEL_DAYS)]
     if len(recent) < MIN_LEVEL_DAYS:
-        recent = base[-MIN_LEVEL_DAYS:]
-    values = [x.addon.attempts / rh.mid(x.local_date) for x in recent]
-    level = median(values) or 0.0
+        recent = values[-MIN_LEVEL_DAYS:]
+    level, recent_level = median(values) or 0.0, median(recent) or 0.0
+    if abs(recent_level - level) > TREND_SHARE * level:
+        values, level = recent, recent_level  # the level has moved (a ramp): the recent days say where it is
     if level <= 0:
         return None
-    return Baseline(level, 1.4826 * mad(values, level), len(recent), rh)
+    return Baseline(level, 1.4826 * mad(values, level), len(values), rh)
 
 
 def check(ctx: CheckContext) -> Optional[Finding]:
