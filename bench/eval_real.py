@@ -21,7 +21,8 @@ median open day = the volume, payments drawn one by one as in
 eval_checks.py, the all-channel totals from the same series). Its sales
 projection is the volume x an adoption error (0.65-1.5), and half of them ramp
 from 70 % to 100 % over their first three weeks, as go-lives do. A quarter are
-clean; the others get one or two injected windows, on open days:
+clean; the others get one or two injected windows, starting on an open day
+that is not a public holiday:
 
     zero_run       no add-on payments for 2-6 days
     surge          2.5-5x for 1-3 days
@@ -132,7 +133,8 @@ def make_project(r: Random, pid: int, name: str, daily: dict[date, int], missing
                 opened = [d for d in window if daily.get(d, 0) > 0 and d not in missing]
                 span = set(range(start - 4, start + length + 4))
                 # on open days: the window starts on one and has at least two (one for a surge)
-                if not span & taken and daily.get(window[0], 0) > 0 and len(opened) >= (1 if kind == "surge" else 2):
+                ordinary = daily.get(window[0], 0) > 0 and not _holiday(name, window[0])
+                if not span & taken and ordinary and len(opened) >= (1 if kind == "surge" else 2):
                     break
             else:
                 continue

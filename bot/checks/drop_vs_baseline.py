@@ -75,7 +75,7 @@ POOL_MIN_DAYS = 3
 POOL_MAX_DAYS = 14
 LEVEL_DAYS = 14  # the level is the median of this many recent calendar days
 MIN_LEVEL_DAYS = 7
-TREND_SHARE = 0.15  # when the recent level differs from the whole baseline's by more than this, it is used
+TREND_SHARE = 0.08  # when the recent level differs from the whole baseline's by more than this, it is used
 MIN_DISPERSION = 0.005  # extra-Poisson variance, as a share of level^2, assumed at the least
 HISTORY_DAYS = BASELINE_DAYS + POOL_MAX_DAYS + 1
 

@@ -152,3 +152,35 @@ def test_a_slow_slump_at_six_tenths_is_found_by_the_pooled_test_and_says_how_lon
                      thresholds=off), strict=True) if f.check in ("drop_vs_baseline", "below_projection")]
     # And the unslumped history is quiet.
     assert replay(days, 40, golive) == []
+
+
+# ---- Nacha return rates ------------------------------------------------------------------------
+def _with_codes(s: DaySummary, codes: dict[str, int]) -> DaySummary:
+    a = stats(s.addon.attempts, returned=sum(codes.values()))
+    a.return_codes = dict(codes)
+    return summary(s.local_date, a)
+
+
+def test_nacha_unauthorized_rate_over_sixty_days_is_reported_with_category_and_codes():
+    golive = date(2026, 9, 1)
+    days = open_days(40, golive, date(2026, 10, 30))  # about 12 ACH payments a day
+    # One unauthorized return every fourth day: 15 over 60 days among ~720 ACH payments (~2 %), never many on a day.
+    days = [_with_codes(s, {"R10": 1}) if i % 4 == 0 else s for i, s in enumerate(days)]
+    last = len(days) - 1
+    while days[last].addon.returned == 0:
+        last -= 1
+    c = CheckContext(days=days[last - 28: last + 1], lookback=days[:last - 28], projected_per_day=40,
+                     golive=golive, calendar="US")
+    f = CHECKS["returns"](c)
+    assert f is not None and f.severity == "critical"
+    assert "Nacha unauthorized return rate" in f.message and "R10" in f.message and "0.5%" in f.message
+    b = f.evidence["nacha"][0]
+    assert b["category"] == "unauthorized" and b["codes"] == {"R10": b["returns"]} and b["days"] == last + 1 <= 60
+    # Without the older stored days the same returns are too few to say the rate is over the threshold.
+    short = CheckContext(days=days[last - 6: last + 1], projected_per_day=40, golive=golive, calendar="US")
+    assert CHECKS["returns"](short) is None
+    # Administrative returns at that rate are within Nacha's 3 %.
+    admin = [_with_codes(s, {"R03": 1}) if s.addon.returned else s for s in days]
+    c2 = CheckContext(days=admin[last - 28: last + 1], lookback=admin[:last - 28], projected_per_day=40,
+                      golive=golive, calendar="US")
+    assert CHECKS["returns"](c2) is None
