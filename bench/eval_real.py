@@ -204,15 +204,15 @@ def row(label: str, score: E.Score, kinds) -> str:
         ws = score.windows.get(kind, [])
         hit = [w for w in ws if w.detected_on is not None]
         if not ws:
-            cells.append(f"{'-':>13}")
+            cells.append(f"{'-':>15}")
             continue
         delay = statistics.median((w.detected_on - w.start).days for w in hit) if hit else float("nan")
-        cells.append(f"{len(hit) / len(ws):>6.2f} {delay:>3.0f}d{len(ws):>3}")
+        cells.append(f"{len(hit) / len(ws):>8.2f} {delay:>2.0f}d{len(ws):>4}")
     return f"{label:<22}{score.project_days:>6}{fa30:>7.2f}" + "".join(cells)
 
 
 def header(kinds) -> str:
-    return (f"{'dataset / volume':<22}{'days':>6}{'FA/30':>7}" + "".join(f"{k:>13}" for k in kinds)
+    return (f"{'dataset / volume':<22}{'days':>6}{'FA/30':>7}" + "".join(f"{k:>15}" for k in kinds)
             + "\n" + " " * 35 + "   (recall, median delay, windows)")
 
 
