@@ -20,8 +20,9 @@ is not ordinary):
 - a sustained slump, pooled: for each span of `POOL_MIN_DAYS` to
   `POOL_MAX_DAYS` days ending on the judged day, the sum of payments on its
   ordinary days against the sum expected from the baseline before the span.
-  It fires when the sum, the sum over the span's later half and the judged
-  day itself are each at most (1 - `min_slump`) of expected, and the shortfall is at least
+  It fires when the sum, the sum over the span's later half, the sum without
+  the judged day and the judged day itself are each at most (1 - `min_slump`)
+  of expected (never on one day's evidence), and the shortfall is at least
   `pooled_z` standard deviations, the deviation counting Poisson noise, the
   baseline's extra day-to-day spread and the uncertainty of the level itself
   (a 0.6x week at 20 a day is found; one rainy day is not). The message says
@@ -176,6 +177,8 @@ def _pooled(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[F
         low = 1 - t["min_slump"]
         if exp <= 0 or got > low * exp or late_got > low * late_exp or s.addon.attempts > low * exp_days[-1]:
             continue
+        if got - s.addon.attempts > low * (exp - exp_days[-1]):
+            continue  # soft: the days before the judged one must be low too, never one day's evidence
         # Poisson + the extra day-to-day spread + the level's own uncertainty (median of n values).
         var = sum(e + b.dispersion * e * e for e in exp_days)
         var += exp * exp * (b.dispersion + 1 / b.level) * (math.pi / 2) / b.days
