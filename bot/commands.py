@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional, Union
 
+from bot.checks.calendar_days import parse_calendar
 from bot.errors import BadInput
 from bot.fields import (  # noqa: F401 - the parsers are used through this module too
     NEW_KEYS, NEW_REQUIRED, PAY_CHANNELS, STEP_NAMES, USAGE, infer_pay_channel, parse_addon, parse_biller,
@@ -55,6 +56,7 @@ class NewProject:
     specialists: tuple[str, ...] = ()
     tz: Optional[str] = None
     schedule_sheet: Optional[int] = None
+    calendar: Optional[str] = None  # public-holiday calendar, "US", "US-MA"; None: DEFAULT_CALENDAR
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ def _fields(rest: str, verb: str) -> tuple[dict, set[str]]:
         parsed["tz"] = parse_tz(values["tz"])
     if "schedule" in values:
         parsed["schedule_sheet"] = parse_sheet_id(values["schedule"])
+    if "calendar" in values:
+        parsed["calendar"] = parse_calendar_key(values["calendar"])
     return parsed, set(values) | ({"specialist"} if specialists else set())
 
 
@@ -215,6 +219,14 @@ def _parse_edit(rest: str) -> Command:
         raise BadInput("Say which fields to change, as `field=value`.", USAGE["edit"])
     parsed, _ = _fields(rest, "edit")
     return Edit(tuple(parsed.items()))
+
+
+def parse_calendar_key(value: str) -> str:
+    """`calendar=`: the public-holiday calendar the checks use (closed days are not outages)."""
+    try:
+        return parse_calendar(value)
+    except ValueError as e:
+        raise BadInput(f"`calendar=`: {e}.", USAGE["new"]) from None
 
 
 def _one_word(name: str, rest: str) -> None:

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     MANAGERS_CHANNEL: Optional[str] = None
     SUMMARY_TIME: str = "09:00"
     DEFAULT_TIMEZONE: str = "America/New_York"
+    # Public holidays for projects that name no calendar= (ISO country code, optionally -SUBDIVISION).
+    DEFAULT_CALENDAR: str = "US"
     CS_HANDOFF_FILE: Optional[Path] = None
     # Comma-separated Slack user ids who may change any project.
     ADMIN_USERS: str = ""
@@ -134,6 +136,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as America/New_York")
         return v
+
+    @field_validator("DEFAULT_CALENDAR")
+    @classmethod
+    def _calendar(cls, v):
+        from bot.checks.calendar_days import parse_calendar  # settings load before the checks are needed
+
+        return parse_calendar(v)
 
     @field_validator("CS_HANDOFF_FILE")
     @classmethod

@@ -46,6 +46,7 @@ class Project(SQLModel, table=True):
     manager_id: str = Field(max_length=32)
     specialist_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tz: str = Field(max_length=64)
+    calendar: Optional[str] = Field(default=None, max_length=16)  # public holidays, "US-MA"; None: DEFAULT_CALENDAR
     status: str = Field(default="open", max_length=16)  # open | complete
     locked: bool = Field(default=False)
     version: int = Field(default=1)

@@ -54,6 +54,7 @@ __all__ = [
     "CheckContext",
     "CheckFn",
     "Finding",
+    "LOOKBACK_DAYS",
     "history_days_needed",
     "run_checks",
     "unknown_thresholds",
@@ -89,6 +90,9 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
     "no_payments": ("below_projection", "drop_vs_baseline"),
     "drop_vs_baseline": ("below_projection",),  # a drop from its own normal is the sharper finding
 }
+
+
+LOOKBACK_DAYS = 60  # days of stored summaries (the judged day included) the Nacha rates want, via ctx.lookback
 
 
 def history_days_needed() -> int:

@@ -9,7 +9,8 @@ taken at the high end of its uncertainty band (a weekday with no history
 counts as a busy day). Fire when payments >= `ratio` x expected and the count
 is improbable under Poisson noise around expected (P(X >= payments) <
 `max_p`), so a 5-a-day biller with 11 payments on a Monday is not an alert.
-Same day (not soft).
+Same day (not soft). The level's days are ordinary ones only (no holidays,
+days beside them or closed days), and a closed weekday expects nothing.
 
 It says nothing about whether the surge is good news: adoption, a projection
 that was too low, or double submissions and misattributed channels.
@@ -34,8 +35,8 @@ from .base import (
     plural,
     poisson_sf,
     pval,
-    rhythm,
 )
+from .rhythm import rhythm
 
 ID = "above_projection"
 RATIO = 2.0  # payments at least this multiple of the expected count
@@ -53,7 +54,8 @@ def check(ctx: CheckContext) -> Optional[Finding]:
         return None
     rh = rhythm(ctx, s.local_date)
     proj = ctx.projected_per_day
-    recent = history(ctx, s.local_date, RECENT_DAYS)
+    recent = [x for x in history(ctx, s.local_date, RECENT_DAYS) if rh.cal.ordinary(x.local_date)
+              and rh.mid(x.local_date) > 0]
     level = median(x.addon.attempts / rh.mid(x.local_date) for x in recent) if len(recent) >= MIN_RECENT else None
     reference = max(proj, level or 0.0)
     expected = reference * rh.high(s.local_date)

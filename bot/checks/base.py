@@ -38,6 +38,12 @@ class CheckContext:
     projected_per_day: float  # add-on payments a day from the sales projection (> 0)
     golive: date
     thresholds: Mapping[str, float] = field(default_factory=dict)  # "check_id.name" -> value
+    calendar: str = ""  # public-holiday calendar ("US", "US-MA"); "" for none
+    # Older stored days before days[0] (oldest first), for rules over longer spans than the context
+    # (Nacha's 60-day return rates); what was stored, never read again for this.
+    lookback: list[DaySummary] = field(default_factory=list)
+    # What the checks derive from the days (the rhythm before a date), shared by the checks of one run.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def today(self) -> Optional[DaySummary]:
@@ -162,11 +168,28 @@ class Shortfall:
 
 def shortfall_run(
     ctx: CheckContext, s: DaySummary, expected: Callable[[DaySummary], float], max_share: float,
-    max_days: int,
+    max_days: int, ordinary: Callable[[date], bool] = lambda d: True,
 ) -> Optional[Shortfall]:
     """At least two consecutive live days ending on `s`, each with at most
-    `max_share` of its expected count; None otherwise."""
-    run = run_back(ctx, s, lambda x: x.addon.attempts <= max_share * expected(x), max_days)
+    `max_share` of its expected count; None otherwise.
+
+    Days that are not `ordinary` (closed days, holidays and the days beside
+    them) are neither low nor a break: they are passed over, and `s` itself
+    must be ordinary. Unreadable days break the run.
+    """
+    if not ordinary(s.local_date):
+        return None
+    run: list[DaySummary] = []
+    d = s.local_date
+    for _ in range(max_days):
+        x = ctx.day(d)
+        d -= timedelta(days=1)
+        if x is not None and live(ctx, x) and not ordinary(x.local_date):
+            continue
+        if x is None or not live(ctx, x) or not x.addon.attempts <= max_share * expected(x):
+            break
+        run.append(x)
+    run.reverse()
     if len(run) < 2:
         return None
     exp = sum(expected(x) for x in run)
@@ -209,85 +232,6 @@ def on_channel(s: DaySummary) -> str:
 def plural(n: int, word: str) -> str:
     """'1 payment', '1,204 payments'."""
     return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
-
-
-# ---- weekly rhythm ------------------------------------------------------------------
-# Without history the weekday factor is unknown; checks that need a conservative
-# expectation use this band (typical billers: weekends ~0.55-0.75 of the weekly
-# mean, weekdays up to ~1.2).
-PRIOR_LOW = 0.55
-PRIOR_HIGH = 1.25
-TOTAL_PSEUDO = 50.0  # pseudo-payments per weekday pulling the all-channel rhythm towards flat
-ADDON_PSEUDO = 30.0  # pseudo-payments per weekday pulling the add-on rhythm towards the all-channel one
-
-
-@dataclass(frozen=True)
-class Rhythm:
-    """Weekday factors (mean 1 over the week) with a confidence per weekday.
-
-    factor[w] is the add-on's expected share of a weekly-average day on weekday
-    w (Monday = 0). confidence[w] in [0, 1) grows with the weeks of history seen
-    for w; `band` widens an uncertain factor towards the prior band.
-    """
-
-    factor: tuple[float, ...] = (1.0,) * 7
-    confidence: tuple[float, ...] = (0.0,) * 7
-
-    def mid(self, d: date) -> float:
-        return self.factor[d.weekday()]
-
-    def low(self, d: date) -> float:
-        w = d.weekday()
-        c = self.confidence[w]
-        return c * self.factor[w] + (1 - c) * min(PRIOR_LOW, self.factor[w])
-
-    def high(self, d: date) -> float:
-        w = d.weekday()
-        c = self.confidence[w]
-        return c * self.factor[w] + (1 - c) * max(PRIOR_HIGH, self.factor[w])
-
-
-def _weekday_factors(
-    series: Sequence[tuple[date, float]], prior: Sequence[float], pseudo: float
-) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """Weekday factors of a count series, shrunk towards `prior` by `pseudo` counts a weekday.
-
-    level = sum(counts) / sum(prior factors of the days) is the weekly-mean level
-    under the prior rhythm; a weekday's factor is (its counts + pseudo*prior) /
-    (its days*level + pseudo), so sparse data stay near the prior. The result is
-    renormalised to mean 1.
-    """
-    n = [0] * 7
-    s = [0.0] * 7
-    for d, c in series:
-        w = d.weekday()
-        n[w] += 1
-        s[w] += c
-    denom = sum(prior[d.weekday()] for d, _ in series)
-    level = sum(s) / denom if denom > 0 else 0.0
-    if level <= 0:
-        return tuple(prior), tuple(n)
-    f = [(s[w] + pseudo * prior[w]) / (n[w] * level + pseudo) for w in range(7)]
-    mean = sum(f) / 7
-    return tuple(x / mean for x in f), tuple(n)
-
-
-def rhythm(ctx: CheckContext, before: date) -> Rhythm:
-    """The add-on's weekly rhythm from the context's usable days before `before`.
-
-    The all-channel totals (busier, and present before go-live too) give a
-    first estimate; the add-on's own counts refine it in proportion to their
-    volume. Weekdays never seen keep factor 1 with zero confidence.
-    """
-    prior = (1.0,) * 7
-    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days if usable(s) and s.local_date < before]
-    g, n_total = _weekday_factors(total, prior, TOTAL_PSEUDO)
-    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before)]
-    f, n_addon = _weekday_factors(addon, g, ADDON_PSEUDO)
-    weeks = [max(a, b) for a, b in zip(n_total, n_addon)]
-    # 1 week seen: half confident, 3 weeks: 3/4, ...
-    conf = tuple(k / (k + 1.0) for k in weeks)
-    return Rhythm(f, conf)
 
 
 # ---- evidence and wording --------------------------------------------------------------

@@ -7,7 +7,9 @@ fires on a run of at least two consecutive live low days ending on the judged
 day (up to `MAX_RUN_DAYS`), when the run's payments together are improbable
 under Poisson noise around its expected count (P(X <= payments) < `max_p`).
 A zero day counts as low too; when no_payments or drop_vs_baseline fires the
-same day, run_checks keeps that sharper finding instead.
+same day, run_checks keeps that sharper finding instead. Closed days,
+holidays and the days beside them are never low days: the run passes over
+them, and nothing fires on them.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from .base import (
     num,
     params,
     poisson_cdf,
-    rhythm,
     shortfall_finding,
     shortfall_run,
 )
+from .rhythm import rhythm
 
 ID = "below_projection"
 RATIO = 0.4  # a low day has at most this share of its expected count
@@ -48,7 +50,7 @@ def check(ctx: CheckContext) -> Optional[Finding]:
     def expected(x: DaySummary) -> float:
         return proj * rh.low(x.local_date)
 
-    sf = shortfall_run(ctx, s, expected, t["ratio"], MAX_RUN_DAYS)
+    sf = shortfall_run(ctx, s, expected, t["ratio"], MAX_RUN_DAYS, rh.cal.ordinary)
     if sf is None:
         return None
     p = poisson_cdf(sf.got, sf.exp)

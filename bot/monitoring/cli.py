@@ -129,7 +129,7 @@ def backtest(settings, args) -> int:
     source, stops = make_source(settings)
     try:
         monitor = Monitor(sf, source, None, clock=lambda: now, summary_time=settings.summary_time,
-                          thresholds=settings.check_thresholds)
+                          thresholds=settings.check_thresholds, default_calendar=settings.DEFAULT_CALENDAR)
         n_days = n_alerts = 0
         for d, findings in monitor.backtest(p, first, last):
             n_days += 1

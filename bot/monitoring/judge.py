@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping, Optional
 
-from bot.checks import CheckContext, Finding, history_days_needed, run_checks
+from bot.checks import LOOKBACK_DAYS, CheckContext, Finding, history_days_needed, run_checks
 from bot.monitoring.rules import RESTATE_DAYS, date_range
 from bot.payments import PaymentsClient, PaymentsError, day_window, rfc3339, summarize_day
 from bot.summary import DaySummary
@@ -32,10 +32,12 @@ class Target:
     pay_channel: Optional[str]
     golive: date
     projected_per_day: float
+    calendar: str = ""  # public holidays ("US", "US-MA"); "" for none
 
     @classmethod
-    def of(cls, p: Any) -> "Target":
-        return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day)
+    def of(cls, p: Any, default_calendar: str = "") -> "Target":
+        return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day,
+                   getattr(p, "calendar", None) or default_calendar)
 
 
 def fetch_day(source, t: Target, d: date) -> DaySummary:
@@ -77,7 +79,10 @@ def context_days(source, t: Target, d: date, stored: Mapping[date, DaySummary], 
 def judge_day(source, t: Target, d: date, stored, cache, thresholds: Mapping[str, float], *,
               reread: bool) -> tuple[list[DaySummary], list[Finding]]:
     days = context_days(source, t, d, stored, cache, reread=reread)
-    ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds)
+    older = [x for x in date_range(max(t.golive, d - timedelta(days=LOOKBACK_DAYS - 1)), days[0].local_date
+                                   - timedelta(days=1)) if x in stored] if days else []
+    ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds,
+                       calendar=t.calendar, lookback=[stored[x] for x in older])
     return days, run_checks(ctx)
 
 

@@ -65,7 +65,7 @@ class Monitor:
     def __init__(self, session_factory, source, notifier: Optional[Notifier], *,
                  clock: Callable[[], datetime], summary_time: dtime,
                  thresholds: Optional[Mapping[str, float]] = None, managers_channel: Optional[str] = None,
-                 me: Optional[str] = None, workers: int = 4):
+                 me: Optional[str] = None, workers: int = 4, default_calendar: str = ""):
         self.sf = session_factory
         self.workers = workers  # projects worked on at once (their payments read in parallel)
         self.sent_in_background = DrainResult()  # posts sent while later projects were being read
@@ -77,12 +77,13 @@ class Monitor:
         self.clock = clock
         self.summary_time = summary_time
         self.thresholds = dict(thresholds or {})
+        self.default_calendar = default_calendar  # public holidays for projects that name none
         self.managers_channel = managers_channel
         self.me = me or (notifier.me if notifier else "monitor")
 
     # ---- read and judge (shared by every path; see bot.monitoring.judge) -----------------------
     def judge(self, p, d: date, stored, cache, *, reread: bool) -> tuple[list[DaySummary], list[Finding]]:
-        return judge_day(self.source, Target.of(p), d, stored, cache, self.thresholds, reread=reread)
+        return judge_day(self.source, Target.of(p, self.default_calendar), d, stored, cache, self.thresholds, reread=reread)
 
     def _pool(self, n: int):
         """Worker processes for a big batch when the source can be opened again there; else threads."""
@@ -120,7 +121,7 @@ class Monitor:
                     mine = [d for d in ds if (p.id, d) in won]
                     yield from (DayResult(p.id, d, "busy") for d in ds if (p.id, d) not in won)
                     if mine:
-                        jobs.append((p, mine, submit(pool, self.source, Target.of(p), mine, stored[p.id],
+                        jobs.append((p, mine, submit(pool, self.source, Target.of(p, self.default_calendar), mine, stored[p.id],
                                                      self.thresholds)))
                 inflight.append(jobs)
                 while len(inflight) > 2 or (inflight and all(f.done() for _, _, f in inflight[0])):

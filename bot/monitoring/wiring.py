@@ -60,7 +60,8 @@ def build(deps: Deps, source) -> Monitor:
     if s.PAYMENTS_API_URL == SIMULATED or getattr(source, "simulated", False):
         notifier.data_note = SIMULATED_NOTE
     monitor = Monitor(deps.session_factory, source, notifier, clock=clock, summary_time=s.summary_time,
-                      thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me)
+                      thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me,
+                      default_calendar=s.DEFAULT_CALENDAR)
     monitor.source_token = s.PAYMENTS_API_TOKEN
     deps.monitor = monitor
     deps.notifier = notifier

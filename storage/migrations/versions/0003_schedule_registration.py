@@ -4,14 +4,14 @@ Three nullable columns on `project`, added in place (ALTER TABLE ADD COLUMN,
 no table copy), so the lock triggers of 0001 stay as they are: a completed or
 cancelled project still refuses every change, its report included.
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
