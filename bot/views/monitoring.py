@@ -15,6 +15,8 @@ from bot import fmt
 from bot.monitoring.rules import FINAL_STATES, Comparison, SummaryFacts, state_words
 from bot.summary import ChannelStats
 from bot.views.blocks import button, context, divider, modal, plain, section, value
+from bot.views.charts import Series, line_chart
+from bot.views.reasons import REASONS
 from bot.views.ids import A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS  # noqa: F401 - re-exported for the handlers
 
 Block = dict[str, Any]
@@ -53,7 +55,26 @@ def _slice_line(s: ChannelStats) -> str:
 def _times(c: Comparison) -> str:
     if c.ratio is None:
         return c.note or "not available"
-    return f"{c.ratio:.2f}×"
+    return fmt.times(c.ratio)
+
+
+# What each check found, in words (the id stays beside it: other programs read it).
+CHECK_WORDS = {
+    "no_payments": "no payments where some were expected",
+    "above_projection": "far above the projection",
+    "below_projection": "far below the projection",
+    "failure_rate": "many declined or failed payments",
+    "drop_vs_baseline": "far below the add-on's usual level",
+    "duplicate_payments": "likely duplicate payments",
+    "outsized_payment": "an unusually large payment",
+    "returns": "more ACH returns than usual",
+    "source_unavailable": "the payments source could not be read",
+}
+
+
+def check_words(check_id: str) -> str:
+    words = CHECK_WORDS.get(check_id)
+    return f"{words} (`{check_id}`)" if words else f"`{check_id}`"
 
 
 def _change(c: Comparison, attempts: int) -> str:
@@ -63,7 +84,7 @@ def _change(c: Comparison, attempts: int) -> str:
         return f"{fmt.count(c.base)} attempts there; no basis for a change"
     pct = (c.ratio - 1) * 100
     how = "the same" if abs(pct) < 0.5 else f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'}"
-    return f"{fmt.count(attempts)} attempts vs {fmt.count(c.base)}, {how}"
+    return f"{fmt.count(attempts)} attempts vs {fmt.whole(c.base)}, {how}"
 
 
 def _mix(d: dict[str, int], total: int, limit: int = 6) -> str:
@@ -71,6 +92,51 @@ def _mix(d: dict[str, int], total: int, limit: int = 6) -> str:
         return "none"
     items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return " · ".join(f"{k} {fmt.count(v)}" + (f" ({fmt.pct(v / total, 0)})" if total else "") for k, v in items)
+
+
+def _reasons(d: dict[str, int], total: int, limit: int = 3) -> str:
+    """Reasons in words, the code and count in brackets: `insufficient funds (insufficient_funds 14, 41%)`."""
+    if not d:
+        return "none"
+    items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    out = []
+    for code, n in items:
+        share = f", {fmt.pct(n / total, 0)}" if total else ""
+        words = REASONS.get(code)
+        out.append(f"{words} ({code} {fmt.count(n)}{share})" if words else f"{code} {fmt.count(n)}{share}")
+    return " · ".join(out)
+
+
+def status_line(f: SummaryFacts) -> str:
+    """The summary's first line: on track, or needs a look and why."""
+    a = f.day.addon
+    head = f"{fmt.plural(a.attempts, 'payment')}, {fmt.times(f.projection.ratio)} projection"
+    if f.projection.ratio == 0:
+        head = f"0 payments against a projection of {fmt.whole(f.projected)} a day"
+    elif f.projection.ratio is None:
+        head = f"{fmt.plural(a.attempts, 'payment')} (no projection to compare with)"
+    if f.alerts:
+        return f":warning: *Needs a look*: {head}; the checks found " + ", ".join(check_words(c) for c in f.alerts)
+    return f":large_green_circle: *On track*: {head}"
+
+
+def summary_chart(p, f: SummaryFacts) -> Optional[dict]:
+    """The add-on's daily attempts since go-live (the last 20 days) beside the
+    projection, and the usual level where there is one; None with nothing to draw."""
+    days = [(fmt.day(d)[5:], y) for d, y in f.history]
+    if not any(y is not None for _, y in days):
+        return None
+    series = [Series(f"{channel_label(f.day.addon_channel)} attempts", days),
+              Series("Projection", [(x, f.projected) for x, _ in days])]
+    usual = [(fmt.day(d)[5:], y) for d, y in f.usual]
+    if any(y is not None for _, y in usual):
+        series.append(Series("Usual level (7-day median)", usual))
+    first, last = f.history[0][0], f.history[-1][0]
+    shown = [y for _, y in f.history if y is not None]
+    alt = (f"Daily {channel_label(f.day.addon_channel)} attempts from {fmt.day(first)} to {fmt.day(last)}: "
+           f"{', '.join(fmt.count(y) for y in shown)}; projection {fmt.count(f.projected)} a day.")
+    return line_chart(f"Attempts a day since go-live · {p.biller_id}", series, alt_text=alt,
+                      x_label="day", y_label="attempts", block_id="chart")
 
 
 def summary_header(p, d: date) -> str:
@@ -96,30 +162,35 @@ def summary_message(p, f: SummaryFacts) -> tuple[str, list[Block]]:
             f"{fmt.count(a.attempts)} attempts, {fmt.count(a.approved)} approved, success rate "
             f"{fmt.pct(a.success_rate)}, {fmt.money(a.approved_cents)} approved; "
             f"{_times(f.projection)} the projection of {fmt.count(f.projected)}/day.")
+    blocks.append(section(status_line(f)))
     blocks.append(section(f"*{ch}* (the add-on), {d}, day {f.day_n} since go-live\n{_slice_line(a)}"))
     if s.addon_channel:
         blocks.append(section(f"*All channels* (for comparison)\n{_slice_line(s.total)}"))
     comp = [
         f"*Against the projection* ({fmt.count(f.projected)} payments/day): {fmt.count(a.attempts)} attempts, "
         f"{_times(f.projection)}",
-        f"*Since go-live* ({f.cumulative_days} day(s)): {fmt.count(f.cumulative_attempts)} attempts against "
-        f"{fmt.count(f.cumulative.base)} projected, {_times(f.cumulative)}",
+        f"*Since go-live* ({fmt.plural(f.cumulative_days, 'day')}): {fmt.count(f.cumulative_attempts)} attempts "
+        f"against {fmt.whole(f.cumulative.base)} projected, {_times(f.cumulative)}",
         f"*Against {f.median7.label}*: {_change(f.median7, a.attempts)}",
         f"*Against {f.last_week.label}*: {_change(f.last_week, a.attempts)}",
     ]
     blocks.append(section("\n".join(comp)))
+    chart = summary_chart(p, f)
+    if chart is not None:
+        blocks.append(chart)
     detail = [f"*Payment methods ({ch})*: {_mix(a.methods, a.attempts)}"]
     if a.failed:
-        detail.append(f"*Top decline reasons ({ch})*: {_mix(a.decline_reasons, a.failed, 3)}")
+        detail.append(f"*Top decline reasons ({ch})*: {_reasons(a.decline_reasons, a.failed)}")
     if a.reversed:
-        detail.append(f"*Reversal codes ({ch})*: {_mix(a.return_codes, a.reversed, 3)}")
+        detail.append(f"*Reversal and return reasons ({ch})*: {_reasons(a.return_codes, a.reversed)}")
     if s.addon_channel and s.by_channel:
         detail.append(f"*Attempts by channel*: {_mix(s.by_channel, s.total.attempts, 8)}")
     blocks.append(section("\n".join(detail)))
     blocks.append(divider())
     if f.alerts:
-        blocks.append(context(":warning: Checks raised: " + ", ".join(f"`{c}`" for c in f.alerts)
-                              + " (details in the thread)"))
+        blocks.append(context(":warning: Checks raised: " + ", ".join(
+            f"`{c}`" + (f" ({CHECK_WORDS[c]})" if c in CHECK_WORDS else "") for c in f.alerts)
+            + " (details in the thread)"))
     else:
         blocks.append(context(":white_check_mark: No anomaly found by the checks."))
     foot = f"Local day {d} in {s.tz} ({f.hours:g} h) · project {p.id}"

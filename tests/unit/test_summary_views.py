@@ -1,0 +1,84 @@
+"""The daily summary as people read it: the status line, the chart, reasons in
+words, plural and number wording."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import fmt
+from bot.monitoring.rules import summary_facts
+from bot.sandbox.localslack.blockkit import validate_message_blocks
+from bot.views.charts import POINTS_MAX, Series, line_chart
+from bot.views.monitoring import summary_message
+from tests.unit.test_monitoring_rules import day, project
+
+GOLIVE = date(2026, 11, 2)
+
+
+def _body(blocks) -> str:
+    return "\n".join(b["text"]["text"] for b in blocks if isinstance(b.get("text"), dict) and "text" in b["text"])
+
+
+def _chart(blocks):
+    charts = [b for b in blocks if b["type"] == "data_visualization"]
+    assert len(charts) == 1
+    return charts[0]
+
+
+def test_wording_of_numbers():
+    assert fmt.plural(1, "day") == "1 day" and fmt.plural(2, "day") == "2 days" and fmt.plural(0, "day") == "0 days"
+    assert fmt.whole(85.5) == "about 86" and fmt.whole(40.0) == "40"
+    assert fmt.times(0) == "none" and fmt.times(0.95) == "0.95×" and fmt.times(1.2) == "1.2×"
+    assert fmt.times(2.0) == "2×" and fmt.times(0.004) == "under 0.01×"
+
+
+def test_a_project_live_20_days_has_a_chart_of_the_last_20_days_with_projection_and_usual_level():
+    days = [day(GOLIVE + timedelta(days=i), 30 + i) for i in range(24)]
+    today, earlier = days[-1], days[:-1]
+    text, blocks = summary_message(project(), summary_facts(today, earlier, 40, GOLIVE))
+    assert validate_message_blocks(blocks) == []
+    chart = _chart(blocks)
+    assert len(chart["title"]["text"]) <= 50 and chart["chart"]["type"] == "line"
+    attempts, projection, usual = chart["chart"]["series"]
+    assert [p["y"] for p in attempts["points"]] == [30 + i for i in range(4, 24)]  # the last 20 days, in order
+    assert attempts["points"][0]["x"] == "11-06" and attempts["points"][-1]["x"] == "11-25"
+    assert {p["y"] for p in projection["points"]} == {40}
+    assert usual["name"].startswith("Usual level") and usual["points"][-1]["y"] == 49  # median of 46..52
+    assert chart["alt_text"].startswith("Daily IVR attempts from 2026-11-06 to 2026-11-25: 34, 35,")
+
+
+def test_chart_of_a_young_project_has_no_usual_level_and_skips_unread_days():
+    d2 = day(GOLIVE + timedelta(days=1), 0, ok=False)
+    today = day(GOLIVE + timedelta(days=2), 38)
+    _, blocks = summary_message(project(), summary_facts(today, [day(GOLIVE, 35), d2], 40, GOLIVE))
+    series = _chart(blocks)["chart"]["series"]
+    assert [s["name"] for s in series] == ["IVR attempts", "Projection"]
+    assert [(p["x"], p["y"]) for p in series[0]["points"]] == [("11-02", 35), ("11-04", 38)]  # unread is no 0
+
+
+def test_summary_opens_with_a_status_line():
+    golive = GOLIVE
+    on = summary_message(project(), summary_facts(day(golive + timedelta(days=1), 38), [day(golive, 40)], 40,
+                                                  golive))[1]
+    assert "*On track*: 38 payments, 0.95× projection" in on[1]["text"]["text"]
+    off = summary_message(project(), summary_facts(day(golive, 0), [], 40, golive, ("no_payments",)))[1]
+    line = off[1]["text"]["text"]
+    assert line.startswith(":warning: *Needs a look*: 0 payments against a projection of 40 a day; the checks "
+                           "found no payments where some were expected (`no_payments`)")
+
+
+def test_reasons_in_words_with_the_code_in_brackets_and_plurals():
+    s = day(GOLIVE, 40, 30, failed=10, reasons={"do_not_honor": 6, "avs_mismatch": 4})
+    _, blocks = summary_message(project(), summary_facts(s, [], 40, GOLIVE))
+    body = _body(blocks)
+    assert "declined by the card's bank (do_not_honor 6" in body
+    assert "billing address did not match (avs_mismatch 4" in body
+    assert "(1 day)" in body and "day(s)" not in body
+
+
+def test_line_chart_keeps_slacks_limits():
+    many = [Series(f"s{k}", [(str(i), i) for i in range(30)]) for k in range(8)]
+    b = line_chart("x" * 80, many, alt_text="a")
+    assert validate_message_blocks([b]) == []
+    assert len(b["chart"]["series"]) == 6 and all(len(s["points"]) == POINTS_MAX for s in b["chart"]["series"])
+    assert b["chart"]["series"][0]["points"][-1] == {"x": "29", "y": 29}
