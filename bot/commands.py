@@ -14,6 +14,7 @@ from datetime import date
 from typing import Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.suggest import closest, date_problem, did_you_mean
 from bot.errors import BadInput
 
 STEP_NAMES = ("monitor", "address", "handoff", "complete")
@@ -168,6 +169,9 @@ def parse_channel_ref(value: str, key: str) -> str:
 
 
 def parse_date(value: str, what: str, usage: str) -> date:
+    problem = date_problem(value)
+    if problem:
+        raise BadInput(f"{what} `{value}` does not exist: {problem}.", usage)
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
@@ -231,7 +235,8 @@ def parse_pay_channel(value: str) -> str:
 def parse_step(word: str, usage: str) -> str:
     step = _STEP_ALIASES.get(word.lower())
     if step is None:
-        raise BadInput(f"`{word}` is not a step. Steps: monitor, address, handoff, complete (or 1–4).", usage)
+        raise BadInput(f"`{word}` is not a step.{did_you_mean(word, STEP_NAMES)} Steps: monitor, address, handoff, "
+                       "complete (or 1–4).", usage)
     return step
 
 
@@ -369,4 +374,6 @@ def parse(text: str) -> Command:
     if verb == "complete":
         _one_word("complete", rest)
         return Complete()
-    raise BadInput(f"`{head}` is not an `/addon` command. Try `/addon help`.", None)
+    hint = did_you_mean(verb, [v for v in USAGE if v != "help"])
+    raise BadInput(f"`{head}` is not an `/addon` command.{hint or ' Try `/addon help`.'}",
+                   USAGE.get(closest(verb, USAGE) or "") if hint else None)

@@ -89,7 +89,8 @@ def summary_command(deps, cmd, actor, body, respond, client, context) -> None:
     now = deps.clock()
     d = cmd.day or yesterday(now, snap.tz)
     if d < snap.golive:
-        raise Conflict(f"{project_title(snap)} goes live on {fmt.day(snap.golive)}; summaries start on "
+        tense = "goes" if snap.golive >= local_now(now, snap.tz).date() else "went"
+        raise Conflict(f"{project_title(snap)} {tense} live on {fmt.day(snap.golive)}; summaries start on "
                        f"go-live day, so there is none for {fmt.day(d)}.")
     if d >= local_now(now, snap.tz).date():
         raise Conflict(f"{fmt.day(d)} is not over yet in {snap.tz}; a summary covers a whole local day. "

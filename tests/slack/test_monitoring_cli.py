@@ -91,7 +91,7 @@ def test_run_daily_refuses_a_completed_project(cli_env, slack, capsys):
 def test_run_daily_skips_days_before_go_live(cli_env, slack, capsys):
     register(slack)
     assert main(["run-daily", "--date", (GOLIVE - timedelta(days=1)).isoformat()]) == 0
-    assert "goes live on 2026-11-02" in capsys.readouterr().out
+    assert "went live on 2026-11-02" in capsys.readouterr().out
     assert summaries(slack) == []
 
 

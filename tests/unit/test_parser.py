@@ -110,3 +110,26 @@ def test_no_new_form_crashes_the_parser(pairs):
     except BadInput:
         return
     assert isinstance(out, (c.NewProject, c.NewProjectForm))
+
+
+@pytest.mark.parametrize("text, says", [
+    ("nwe", "Did you mean `new`?"),
+    ("stauts", "Did you mean `status`?"),
+    ("done moniter", "Did you mean `monitor`?"),
+    ("undo handof", "Did you mean `handoff`?"),
+    ("summary 2026-11-31", "`2026-11-31` does not exist: November has 30 days."),
+    ("summary 2027-02-29", "2027 is not a leap year, so February has 28 days."),
+    ("summary 2026-13-01", "there is no month 13"),
+    ("summary 2026-11-00", "days start at 01"),
+])
+def test_errors_say_what_was_meant(text, says):
+    with pytest.raises(BadInput) as e:
+        c.parse(text)
+    assert says in str(e.value)
+
+
+def test_a_word_near_nothing_gets_help_not_a_guess():
+    with pytest.raises(BadInput) as e:
+        c.parse("xyzzy")
+    assert "Did you mean" not in str(e.value) and "/addon help" in str(e.value)
+    assert c.parse("summary 2028-02-29").day == date(2028, 2, 29)
