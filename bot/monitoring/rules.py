@@ -197,6 +197,25 @@ def next_alert_state(current: str, action: str, by: Optional[str] = None) -> str
     return target
 
 
+UNDO_WINDOW = timedelta(minutes=30)  # how long the person who acknowledged or dismissed an alert may undo it
+UNDOABLE = frozenset({ACKNOWLEDGED, DISMISSED})
+
+
+def check_undo(state: str, acted_by: Optional[str], acted_at: Optional[datetime], actor_id: str,
+               now: datetime) -> None:
+    """Raise Conflict unless `actor_id` may undo the alert's last action now."""
+    if state not in UNDOABLE:
+        raise Conflict(f"This alert is {state_words(state)}; only an acknowledgement or a dismissal can be undone.")
+    if acted_by != actor_id:
+        raise Conflict(f"Only <@{acted_by}>, who {_DONE_WORDS[state].split(' as ')[0]} it, can undo that; "
+                       "nothing changed.")
+    at = acted_at if acted_at is None or acted_at.tzinfo else acted_at.replace(tzinfo=timezone.utc)
+    mins = int(UNDO_WINDOW.total_seconds() // 60)
+    if at is None or now - at > UNDO_WINDOW:
+        raise Conflict(f"It was {_DONE_WORDS[state]} more than {mins} minutes ago, so it can no longer be undone. "
+                       "If it needs attention again, add it as a post go-live item with `/addon item`.")
+
+
 def state_words(state: str) -> str:
     return _DONE_WORDS.get(state, "open")
 

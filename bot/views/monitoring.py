@@ -1,4 +1,4 @@
-"""Block Kit for the daily payments summary and the anomaly alerts.
+"""Block Kit for the daily payments summary (the alerts are in bot.views.alerts).
 
 Plain data in (a project, SummaryFacts, an alert row), (text, blocks) out;
 every message has fallback text. Other programs read two things, so their
@@ -12,12 +12,11 @@ from datetime import date
 from typing import Any, Iterable, Optional
 
 from bot import fmt
-from bot.monitoring.rules import FINAL_STATES, Comparison, SummaryFacts, state_words
+from bot.monitoring.rules import Comparison, SummaryFacts
 from bot.summary import ChannelStats
-from bot.views.blocks import button, context, divider, modal, plain, section, value
+from bot.views.blocks import context, divider, plain, section
 from bot.views.charts import Series, line_chart
 from bot.views.reasons import REASONS
-from bot.views.ids import A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS  # noqa: F401 - re-exported for the handlers
 
 Block = dict[str, Any]
 
@@ -210,108 +209,6 @@ def summary_line(f: SummaryFacts) -> str:
     return (f"Latest summary {d} (day {f.day_n}): {fmt.count(a.attempts)} {channel_label(s.addon_channel)} "
             f"attempts, {_times(f.projection)} projection, success rate {fmt.pct(a.success_rate)}, "
             f"{fmt.money(a.approved_cents)} approved.")
-
-
-# ---- alerts ------------------------------------------------------------------------------
-def _evidence(ev: dict) -> str:
-    lines = []
-    for k, v in list(ev.items())[:10]:
-        if k == "repeat_of":
-            continue
-        name = k.replace("_", " ")
-        if isinstance(v, bool):
-            v = "yes" if v else "no"
-        elif k.endswith("_cents") and isinstance(v, (int, float)):
-            v = fmt.money(int(v))
-        elif isinstance(v, float):
-            v = f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip(".")
-        elif isinstance(v, int):
-            v = fmt.count(v)
-        elif isinstance(v, (dict, list)):
-            v = ", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
-        lines.append(f"• {name}: {fmt.clip(str(v), 200)}")
-    return "\n".join(lines)
-
-
-def check_line(check_id: str, p, d: date) -> str:
-    """The context line other programs read."""
-    return f"check: {check_id} · project {p.id} ({project_title(p)}) · {fmt.day(d)}"
-
-
-def state_line(alert, tz: str) -> str:
-    st = alert.state
-    if st == "open":
-        return (":red_circle: Open. Acknowledge it, add it as a post go-live item, or dismiss it as expected; "
-                "or react :eyes: to acknowledge, :white_check_mark: to resolve.")
-    when = fmt.local_date(alert.acted_at, tz)
-    if alert.acted_by is None:  # resolved by the bot itself (the source was read later)
-        return f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} automatically on {when}: {alert.reason}."
-    line = f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} by {fmt.user(alert.acted_by)} on {when}"
-    if st == "dismissed" and alert.reason:
-        line += f": {fmt.clip(alert.reason, 500)}"
-    elif st == "item" and alert.reason:
-        line += f" ({alert.reason})"
-    return line + "."
-
-
-def alert_message(p, alert, repeats: Iterable[date] = ()) -> tuple[str, list[Block]]:
-    """The alert as the manager (and MANAGERS_CHANNEL) sees it; edits itself as people act."""
-    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
-    d = alert.local_date
-    text = (f"{icon} Payments alert for {project_title(p)}, {fmt.day(d)}: {alert.message} "
-            f"(check: {alert.check_id}; {state_words(alert.state)})")
-    blocks: list[Block] = [
-        section(f"{icon} *Payments alert: {project_title(p)}* ({alert.severity}) in {fmt.channel(p.channel_id)}"
-                f"\n{alert.message}"),
-    ]
-    ev = _evidence(alert.evidence or {})
-    if ev:
-        blocks.append(section(f"*Evidence*\n{ev}"))
-    reps = sorted(repeats)
-    if reps:
-        blocks.append(context(f"Also seen on {', '.join(fmt.day(x) for x in reps)}: not sent again "
-                              "while this alert is open."))
-    blocks.append(context(check_line(alert.check_id, p, d)))
-    blocks.append(context(state_line(alert, p.tz)))
-    if alert.state not in FINAL_STATES:
-        v = value(p=p.id, a=alert.id)
-        els = []
-        if alert.state == "open":
-            els.append(button("Acknowledge", A_ALERT_ACK, v, style="primary"))
-        els.append(button("Add as a post go-live item", A_ALERT_ITEM, v))
-        els.append(button("Dismiss as expected…", A_ALERT_DISMISS, v))
-        blocks.append({"type": "actions", "block_id": f"alert_{alert.id}", "elements": els})
-    return text, blocks
-
-
-def alert_note(p, alert, lead=None, told: Iterable[str] = ()) -> tuple[str, list[Block]]:
-    """The note in the thread of the day's summary in the project channel."""
-    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
-    who = ", ".join(told) or "nobody (no manager to tell)"
-    if lead is not None:
-        body = (f"{icon} *check: {alert.check_id}* fired again for {fmt.day(alert.local_date)}: {alert.message}\n"
-                f"Added to the open alert of {fmt.day(lead.local_date)} rather than sent again.")
-        state = lead
-    else:
-        body = f"{icon} *New alert, check: {alert.check_id}*: {alert.message}\nSent to {who}."
-        state = alert
-    text = f"{icon} Alert for {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}"
-    return text, [section(body), context(check_line(alert.check_id, p, alert.local_date)),
-                  context(state_line(state, p.tz))]
-
-
-def dismiss_modal(p, alert) -> dict:
-    blocks = [
-        section(f"*{project_title(p)}*, {fmt.day(alert.local_date)}\n{alert.message}"),
-        {"type": "input", "block_id": "reason", "label": plain("Why is this expected?", 2000),
-         "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 1000,
-                     "min_length": 3}},
-    ]
-    return modal(V_ALERT_DISMISS, "Dismiss alert", blocks, {"p": p.id, "a": alert.id}, submit="Dismiss")
-
-
-def item_text(alert) -> str:
-    return fmt.clip(f"Payments alert {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}", 2000)
 
 
 def computed_now_note(summary_time: str, tz: str) -> dict:

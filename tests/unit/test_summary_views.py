@@ -82,3 +82,31 @@ def test_line_chart_keeps_slacks_limits():
     assert validate_message_blocks([b]) == []
     assert len(b["chart"]["series"]) == 6 and all(len(s["points"]) == POINTS_MAX for s in b["chart"]["series"])
     assert b["chart"]["series"][0]["points"][-1] == {"x": "29", "y": 29}
+
+
+def test_how_sure_in_words():
+    from bot.views.alert_words import how_sure
+
+    assert how_sure({"p_zero": 1.69e-09}) == "this would happen by chance less than once in a million days"
+    assert how_sure({"p_value": 5e-6}) == "this would happen by chance less than once in 100,000 days"
+    assert how_sure({"p_value": 0.00009}) == "this would happen by chance less than once in 10,000 days"
+    assert how_sure({"p_value": 0.02}).startswith("this would happen by chance about once in 50 days")
+    assert how_sure({"p_value": 0.7}) == "this could well be chance" and how_sure({}) is None
+
+
+def test_undo_only_by_who_did_it_and_only_for_a_while():
+    import pytest
+    from datetime import datetime, timezone
+
+    from bot.errors import Conflict
+    from bot.monitoring.rules import UNDO_WINDOW, check_undo
+
+    at = datetime(2026, 11, 4, 15, 0, tzinfo=timezone.utc)
+    check_undo("acknowledged", "U1", at, "U1", at + UNDO_WINDOW)  # the last minute still counts
+    check_undo("dismissed", "U1", at.replace(tzinfo=None), "U1", at)  # naive times are UTC
+    with pytest.raises(Conflict, match="Only <@U1>, who acknowledged it"):
+        check_undo("acknowledged", "U1", at, "U2", at)
+    with pytest.raises(Conflict, match="can no longer be undone"):
+        check_undo("acknowledged", "U1", at, "U1", at + UNDO_WINDOW + timedelta(seconds=1))
+    with pytest.raises(Conflict, match="only an acknowledgement or a dismissal"):
+        check_undo("resolved", "U1", at, "U1", at)
