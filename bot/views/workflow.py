@@ -86,6 +86,20 @@ def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
     return button("Reopen", A_STEP_UNDO, v)
 
 
+def checklist_pointer(p: ProjectSnapshot, link: Optional[str]) -> tuple[str, list[Block]]:
+    """What an older copy of the checklist becomes when a newer one is posted: one line, no buttons."""
+    where = f"<{link}|the current checklist>" if link else "the newest checklist message in this channel"
+    text = f"This copy of the checklist for {title(p)} has moved: see the current copy."
+    return text, [{"type": "context", "elements": [mrkdwn(
+        f":arrow_down: This copy of the checklist for {title(p)} is no longer kept up to date: see {where}.")]}]
+
+
+def stale_note() -> Block:
+    return {"type": "context", "elements": [mrkdwn(
+        ":information_source: That copy of the checklist was out of date, so nothing was changed. "
+        "This is where the project stands now (only you see this):")]}
+
+
 def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None) -> list[Block]:
     done, total = p.progress()
     header = f"{'🔒 ' if p.locked else ''}Post-live: {title(p)}"
