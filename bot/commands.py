@@ -362,9 +362,12 @@ def parse(text: str) -> Command:
     if verb == "case":
         if not rest:
             raise BadInput("Name the item number, or describe the case.", USAGE["case"])
-        m = re.fullmatch(r"#?(\d{1,6})", rest)
+        m = re.fullmatch(r"#?(\d{1,6})(?:\s*\|\s*(.*))?", rest, re.S)
         if m:
-            return OpenCase(item_number=int(m.group(1)))
+            more = (m.group(2) or "").strip() or None
+            if more and len(more) > 2000:
+                raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
+            return OpenCase(item_number=int(m.group(1)), text=more)
         if len(rest) > 2000:
             raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
         return OpenCase(text=rest)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from bot import workflow as wf
+from bot import fmt, workflow as wf
 from bot.errors import Conflict, NotFound, Unavailable
 from bot.workflow import Actor, ItemView, ProjectSnapshot
 
@@ -44,8 +44,11 @@ def find_item(project: ProjectSnapshot, number: int) -> ItemView:
     for it in project.items:
         if it.number == number:
             return it
-    raise NotFound(f"This project has no item #{number}. `/addon status` lists the items; "
-                   "`/addon item TEXT` records a new one.")
+    open_items = [it for it in project.items if it.status == "open"]
+    listed = ("Its open items: " + "; ".join(f"#{it.number} {fmt.clip(it.text, 80)}" for it in open_items[:10])
+              + ("; …" if len(open_items) > 10 else "") + "." if open_items else "It has no open item.")
+    raise NotFound(f"This project has no item #{number}, so no case was opened. {listed} "
+                   "To open a case about something new, describe it: `/addon case TEXT`.")
 
 
 def ensure_item_escalatable(project: ProjectSnapshot, item_number: Optional[int]) -> Optional[ItemView]:

@@ -133,3 +133,10 @@ def test_a_word_near_nothing_gets_help_not_a_guess():
         c.parse("xyzzy")
     assert "Did you mean" not in str(e.value) and "/addon help" in str(e.value)
     assert c.parse("summary 2028-02-29").day == date(2028, 2, 29)
+
+
+def test_case_with_an_item_number_and_text_names_the_item():
+    assert c.parse("case 9 | the IVR greeting is wrong") == c.OpenCase(item_number=9,
+                                                                       text="the IVR greeting is wrong")
+    assert c.parse("case #3") == c.OpenCase(item_number=3)
+    assert c.parse("case the greeting is wrong") == c.OpenCase(text="the greeting is wrong")
