@@ -36,6 +36,7 @@ USAGE = {
     "case": "/addon case ITEM# | TEXT",
     "handoff": "/addon handoff",
     "complete": "/addon complete",
+    "digest": "/addon digest",
 }
 
 HELP_LINES = [
@@ -50,6 +51,7 @@ HELP_LINES = [
     ("case ITEM# | TEXT", "open a Client Services case for an out-of-scope item"),
     ("handoff", "send the Client Services handoff to the biller's shared channel"),
     ("complete", "mark the project complete: archives and locks it"),
+    ("digest", "the weekly post-live digest of your projects, now, only to you"),
 ]
 
 PAY_CHANNELS = ("ivr", "text", "web", "mobile", "autopay", "scheduled", "agent", "other")
@@ -126,6 +128,11 @@ class AddItem:
 
 
 @dataclass(frozen=True)
+class Digest:
+    pass
+
+
+@dataclass(frozen=True)
 class OpenCase:
     item_number: Optional[int] = None
     text: Optional[str] = None
@@ -143,7 +150,7 @@ class Complete:
 
 Command = Union[
     Help, NewProject, NewProjectForm, Status, ListProjects, Summary, Done, Undo, Skip,
-    AddItem, OpenCase, Handoff, Complete,
+    AddItem, OpenCase, Handoff, Complete, Digest,
 ]
 
 
@@ -377,6 +384,9 @@ def parse(text: str) -> Command:
     if verb == "complete":
         _one_word("complete", rest)
         return Complete()
+    if verb == "digest":
+        _one_word("digest", rest)
+        return Digest()
     hint = did_you_mean(verb, [v for v in USAGE if v != "help"])
     raise BadInput(f"`{head}` is not an `/addon` command.{hint or ' Try `/addon help`.'}",
                    USAGE.get(closest(verb, USAGE) or "") if hint else None)

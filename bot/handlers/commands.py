@@ -114,6 +114,15 @@ def _complete(deps, cmd, actor, body, respond, client, context):
     client.views_open(trigger_id=body["trigger_id"], view=views.complete_modal(snap))
 
 
+def _digest(deps, cmd, actor, body, respond, client, context):
+    ensure_can_read(actor)
+    if deps.digest is None:
+        _ephemeral(respond, "The digest is not available on this instance: monitoring is not running.")
+        return
+    text, blocks = deps.digest.message_for(actor.user_id, deps.clock())
+    _ephemeral(respond, text, blocks)
+
+
 # Every subcommand (but help, answered in the acknowledgement) and its handler,
 # each called as handler(deps, cmd, actor, body, respond, client, context).
 COMMANDS = {
@@ -129,4 +138,5 @@ COMMANDS = {
     cmds.OpenCase: cs.open_case_command,
     cmds.Handoff: cs.handoff_command,
     cmds.Complete: _complete,
+    cmds.Digest: _digest,
 }

@@ -110,3 +110,23 @@ def test_undo_only_by_who_did_it_and_only_for_a_while():
         check_undo("acknowledged", "U1", at, "U1", at + UNDO_WINDOW + timedelta(seconds=1))
     with pytest.raises(Conflict, match="only an acknowledgement or a dismissal"):
         check_undo("resolved", "U1", at, "U1", at)
+
+
+def test_digest_time_and_its_week():
+    from datetime import datetime, time, timezone
+
+    import pytest
+
+    from bot.monitoring.digest_rules import due_week, parse_digest_time
+    from bot.settings import SettingsError, load_settings
+
+    assert parse_digest_time("Mon 08:00") == (0, time(8, 0)) and parse_digest_time("friday 17:30") == (4, time(17, 30))
+    assert load_settings(DIGEST_TIME="tuesday 7:05").DIGEST_TIME == "Tue 07:05"
+    with pytest.raises(SettingsError, match="DIGEST_TIME: expected a weekday and a local time"):
+        load_settings(DIGEST_TIME="08:00")
+    utc = timezone.utc
+    # Monday 08:00 in New York is 13:00 UTC in November; before that the week is not due.
+    assert due_week(datetime(2026, 11, 16, 12, 59, tzinfo=utc), "America/New_York", 0, time(8)) is None
+    assert due_week(datetime(2026, 11, 16, 13, 0, tzinfo=utc), "America/New_York", 0, time(8)) == date(2026, 11, 16)
+    # Still due later that week (the bot was down on Monday), the same week's Monday.
+    assert due_week(datetime(2026, 11, 19, 1, 0, tzinfo=utc), "America/New_York", 0, time(8)) == date(2026, 11, 16)
