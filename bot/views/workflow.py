@@ -199,22 +199,6 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
     return blocks[:50]
 
 
-def home_view(rows: list[tuple[Any, tuple[int, int]]]) -> dict:
-    blocks: list[Block] = [{"type": "header", "text": plain("Your post-live projects", 150)}]
-    if not rows:
-        blocks.append(section("You have no open post-live projects. In a project channel, "
-                              "`/addon new` registers one."))
-    for p, (done, total) in rows[:45]:
-        bar = "▰" * done + "▱" * (total - done)
-        blocks.append(section(
-            f"*{p.addon}* · {p.biller_id}\n<#{p.channel_id}> · live {fmt.day(p.golive)} · {bar} {done}/{total}"
-        ))
-    if len(rows) > 45:
-        blocks.append(context(f"…and {len(rows) - 45:,} more: `/addon list`."))
-    blocks.append(context("`/addon help` in any channel lists the commands."))
-    return {"type": "home", "blocks": blocks[:100]}
-
-
 # ---- modals ------------------------------------------------------------------------------
 def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: str) -> dict:
     golive = prefill.get("golive")

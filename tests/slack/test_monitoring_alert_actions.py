@@ -82,6 +82,7 @@ def test_acknowledge_can_be_undone_by_the_person_who_did_it_for_a_while(alerted,
     # Past the window it says so and changes nothing.
     slack.click(MGR, slack.dm_channel(MGR), dm["ts"], "alert_ack")
     slack.wait_for(lambda: _alert(alerted).state == "acknowledged")
+    slack.wait_for(lambda: "alert_undo" in str(_dm(slack)["blocks"]))
     alerted.deps.clock = lambda: AT_D3_0900 + timedelta(hours=2)
     slack.click(MGR, slack.dm_channel(MGR), dm["ts"], "alert_undo")
     slack.wait_for(lambda: any("can no longer be undone" in (e.get("text") or "")
