@@ -68,11 +68,11 @@ def whole(n: Optional[float]) -> str:
 
 
 def times(ratio: Optional[float]) -> str:
-    """A ratio against a reference: `0.95×`, `1.2×`, `none` rather than `0.00×`."""
+    """A ratio against a reference: `0.95×`, `1.2×`, `0×` rather than `0.00×`."""
     if ratio is None:
         return "—"
     if ratio == 0:
-        return "none"
+        return "0×"
     if ratio < 0.01:
         return "under 0.01×"
     return f"{ratio:.2f}".rstrip("0").rstrip(".") + "×"

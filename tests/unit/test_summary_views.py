@@ -28,7 +28,7 @@ def _chart(blocks):
 def test_wording_of_numbers():
     assert fmt.plural(1, "day") == "1 day" and fmt.plural(2, "day") == "2 days" and fmt.plural(0, "day") == "0 days"
     assert fmt.whole(85.5) == "about 86" and fmt.whole(40.0) == "40"
-    assert fmt.times(0) == "none" and fmt.times(0.95) == "0.95×" and fmt.times(1.2) == "1.2×"
+    assert fmt.times(0) == "0×" and fmt.times(0.95) == "0.95×" and fmt.times(1.2) == "1.2×"
     assert fmt.times(2.0) == "2×" and fmt.times(0.004) == "under 0.01×"
 
 

@@ -21,7 +21,8 @@ export function chart(b) {
   const ys = series.flatMap((s) => (s.points || []).map((p) => Number(p.y)));
   const W = 520, H = 200, L = 44, R = 10, T = 10, B = 28;
   const max = Math.max(1, ...ys), min = Math.min(0, ...ys);
-  const x = (i) => L + (xs.length <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (xs.length - 1));
+  const pad = b.chart?.type === "bar" ? 24 : 0;  // bars need room at both ends
+  const x = (i) => L + pad + (xs.length <= 1 ? (W - L - R - 2 * pad) / 2 : (i * (W - L - R - 2 * pad)) / (xs.length - 1));
   const y = (v) => T + (H - T - B) * (1 - (v - min) / (max - min || 1));
   const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img",
     "aria-label": b.alt_text || b.title?.text || "chart", class: "sk-chart-svg" });
@@ -35,16 +36,24 @@ export function chart(b) {
       plot.append(svg("text", { x: x(i), y: H - 10, "text-anchor": "middle", "font-size": 10 }, label));
     }
   });
+  const bar = b.chart?.type === "bar";
   series.forEach((s, k) => {
-    const pts = (s.points || []).map((p) => `${x(xs.indexOf(p.x)).toFixed(1)},${y(Number(p.y)).toFixed(1)}`);
     const colour = COLOURS[k % COLOURS.length];
+    if (bar && k === 0) {  // bars for the first series of a bar chart, lines for the others
+      const w = Math.max(4, Math.min(40, (W - L - R) / Math.max(1, xs.length) * 0.6));
+      for (const p of s.points || []) {
+        const top = y(Number(p.y));
+        plot.append(svg("rect", { x: (x(xs.indexOf(p.x)) - w / 2).toFixed(1), y: top.toFixed(1), width: w.toFixed(1),
+          height: Math.max(0, y(min) - top).toFixed(1), fill: colour, "data-series": s.name }));
+      }
+      return;
+    }
+    const pts = (s.points || []).map((p) => `${x(xs.indexOf(p.x)).toFixed(1)},${y(Number(p.y)).toFixed(1)}`);
     plot.append(svg("polyline", { points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
       "stroke-dasharray": DASH[k] || null, "data-series": s.name }));
-    if (k === 0) {
-      for (const p of pts) {
-        const [cx, cy] = p.split(",");
-        plot.append(svg("circle", { cx, cy, r: 2.5, fill: colour }));
-      }
+    for (const p of pts) {  // a marker a point: a one-day series still shows
+      const [cx, cy] = p.split(",");
+      plot.append(svg("circle", { cx, cy, r: k === 0 ? 2.5 : 1.8, fill: colour }));
     }
   });
   const legend = h("div", { class: "sk-chart-legend" }, series.map((s, k) => h("span", {
