@@ -50,3 +50,11 @@ def date_problem(value: str) -> Optional[str]:
     except ValueError:
         return "it is not a date"
     return None
+
+
+def in_words(message: str) -> str:
+    """A parser's answer for a form field: the command syntax left out (`projected=` is …
+    becomes This is …), code quotes turned into plain quotes."""
+    out = re.sub(r"^`[a-z_]+=` (is|must be)", lambda m: "This " + m.group(1), message)
+    out = re.sub(r"; got `([^`]*)`", r"; you entered “\1”", out)
+    return out.replace("`", "")

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Optional
 from bot import fmt
 from bot.commands import HELP_LINES, USAGE
 from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
+from bot.views.timezones import tz_select
 from bot.views.blocks import (
     Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
@@ -228,7 +229,8 @@ def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: st
             "pay_channel", prefill.get("pay_channel"), placeholder="ivr, text, web, autopay…"), optional=True,
             hint="Leave empty to monitor all channels."),
         input_block("shared", "Slack Connect channel with the biller", shared_el, optional=True),
-        input_block("tz", "Time zone", text_element("tz", prefill.get("tz") or default_tz)),
+        input_block("tz", "Time zone", tz_select("tz", prefill.get("tz") or default_tz),
+                    hint="The project's time zone: daily summaries cover its local days."),
     ]
     return modal(V_REGISTER, "Register project", blocks, {"c": channel_id}, submit="Register")
 

@@ -30,6 +30,7 @@ def test_a_click_on_a_stale_copy_changes_nothing_and_shows_the_current_state(bot
     first = register(slack)
     slack.command(SPEC, PROJ, "done monitor")
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
+    slack.wait_for(lambda: "step_undo" in str(slack.message(PROJ, first["ts"])["blocks"]))  # redrawn
     # Another copy became the current one while this one kept its buttons (another instance posted it,
     # or retiring this copy failed).
     pid = project_row(bot).id

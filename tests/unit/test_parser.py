@@ -140,3 +140,26 @@ def test_case_with_an_item_number_and_text_names_the_item():
                                                                        text="the IVR greeting is wrong")
     assert c.parse("case #3") == c.OpenCase(item_number=3)
     assert c.parse("case the greeting is wrong") == c.OpenCase(text="the greeting is wrong")
+
+
+def test_form_errors_are_in_words_without_command_syntax():
+    from bot.suggest import in_words
+
+    with pytest.raises(BadInput) as e:
+        c.parse_projected("lots")
+    words = in_words(e.value.message)
+    assert words == "This is the sales projection in payments per day, a number above 0; you entered “lots”."
+    assert "`" not in in_words("`tz=` must be a time zone like America/Chicago; got `Mars`.")
+
+
+def test_the_register_form_picks_a_time_zone_from_a_list():
+    from bot.sandbox.localslack.blockkit import validate_view
+    from bot.views import register_modal
+
+    view = register_modal("C1", {"tz": "America/Chicago"}, "America/New_York", "U1")
+    tz = next(b for b in view["blocks"] if b["block_id"] == "tz")["element"]
+    assert tz["type"] == "static_select" and tz["initial_option"]["value"] == "America/Chicago"
+    assert validate_view(view) == []
+    odd = register_modal("C1", {"tz": "Asia/Kathmandu"}, "America/New_York", "U1")
+    tz = next(b for b in odd["blocks"] if b["block_id"] == "tz")["element"]
+    assert "Asia/Kathmandu" in str(tz["option_groups"]) and tz["initial_option"]["value"] == "Asia/Kathmandu"
