@@ -7,6 +7,8 @@ mention of the bot is answered. No Slack, no database.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -139,3 +141,23 @@ def plan_mention(actor: Optional[Actor], projects: Sequence[ProjectSnapshot]) ->
     if open_ones:
         return MentionPlan(PING, open_ones[0])
     return MentionPlan(AVENUES, projects[0] if projects else None)
+
+
+# Contacts that are reserved for examples, never real: the fictional 555-0100..0199 numbers of the
+# North American Numbering Plan, and the example and test domains of RFC 2606 / RFC 6761.
+_FAKE_PHONE = re.compile(r"555[-. )]*01\d\d")
+_FAKE_DOMAIN = re.compile(r"(^|[@./])(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid|localhost))"
+                          r"([/:?#]|$)", re.I)
+
+
+def placeholder_contacts(av) -> list[str]:
+    """The handoff's contact details that are placeholders, in words ("phone 1-800-555-0199")."""
+    out = []
+    if _FAKE_PHONE.search(av.phone or ""):
+        out.append(f"phone {av.phone}")
+    if _FAKE_DOMAIN.search((av.email or "").lower()):
+        out.append(f"email {av.email}")
+    host = re.sub(r"^[a-z]+://", "", (av.portal or "").lower())
+    if _FAKE_DOMAIN.search(host) or _FAKE_DOMAIN.search("." + host):
+        out.append(f"portal {av.portal}")
+    return out

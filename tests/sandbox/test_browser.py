@@ -251,6 +251,9 @@ def test_handoff_seen_and_acknowledged_by_the_biller(page, demo):
     preview = modal(page, "cs_send_handoff")
     expect(preview).to_be_visible()
     shot(page, "13-handoff-preview")
+    preview.locator("[data-modal=submit]").click()  # the built-in details are placeholders: asked first
+    expect(preview.locator('[data-input-block="placeholders"] .sk-error')).to_contain_text("placeholder contacts")
+    preview.locator('[data-input-block="placeholders"] input[type=checkbox]').check()
     preview.locator("[data-modal=submit]").click()
     expect(preview).to_have_count(0)
     expect(card.locator('[data-block="step_handoff"]')).to_contain_text("not yet acknowledged")
