@@ -22,7 +22,8 @@ def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = Fal
     line = deps.monitor.summary_line(snap.id) if deps.monitor is not None else None
     blocks = views.checklist_blocks(snap, line, schedule_text(deps, snap))
     text = views.checklist_text(snap)
-    target = ts or (None if new_message else deps.service.checklist_ts(snap.id))
+    current = deps.service.checklist_ts(snap.id)
+    target = ts or (None if new_message else current)
     ensure_internal_channel(client, snap.channel_id)
     if target:
         try:
@@ -33,6 +34,8 @@ def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = Fal
                 raise
     r = client.chat_postMessage(channel=snap.channel_id, text=text, blocks=blocks)
     deps.service.remember_checklist(snap.id, r["ts"])
+    if current and current != r["ts"]:
+        retire_copy(deps, snap, current, r["ts"])
     return r["ts"]
 
 
@@ -45,6 +48,37 @@ def schedule_text(deps: Deps, snap: ProjectSnapshot) -> Optional[str]:
                 "(`/addon edit schedule=SHEET_ID` names it).")
     progress, error = deps.schedule.progress_or_error(snap.schedule_sheet_id)
     return views.schedule_line(progress, error)
+def retire_copy(deps: Deps, snap: ProjectSnapshot, old_ts: str, current_ts: Optional[str]) -> None:
+    """One live checklist per project: an older copy becomes a one-line pointer with no buttons.
+    A failure is logged: a click on the old copy is still answered with the current state."""
+    client = deps.client
+    link = None
+    try:
+        if current_ts:
+            link = client.chat_getPermalink(channel=snap.channel_id, message_ts=current_ts).get("permalink")
+    except SlackApiError as e:
+        log.info("no permalink for the checklist of project %s: %s", snap.id, e.response.get("error"))
+    text, blocks = views.checklist_pointer(snap, link)
+    try:
+        client.chat_update(channel=snap.channel_id, ts=old_ts, text=text, blocks=blocks)
+    except SlackApiError as e:
+        log.warning("older checklist copy of project %s not retired: %s", snap.id, e.response.get("error"))
+
+
+def answer_stale_copy(deps: Deps, project_id: int, ts: Optional[str], respond) -> bool:
+    """A click on a copy of the checklist that is not the current one: do nothing it asked,
+    answer with the current state (to the clicker only), and retire that copy. True if stale."""
+    current = deps.service.checklist_ts(project_id)
+    if not ts or not current or ts == current:
+        return False
+    snap = deps.service.snapshot(project_id)
+    line = deps.monitor.summary_line(snap.id) if deps.monitor is not None else None
+    respond(text="That copy of the checklist was out of date, so nothing was changed. This is where the "
+                 f"project stands now. {views.checklist_text(snap)}",
+            blocks=[views.stale_note()] + views.checklist_blocks(snap, line, schedule_text(deps, snap)),
+            response_type="ephemeral", replace_original=False)
+    retire_copy(deps, snap, ts, current)
+    return True
 
 
 def refresh_checklist(deps: Deps, snap_or_id) -> None:

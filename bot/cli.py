@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--to", dest="date_to", required=True)
     bt.add_argument("--json", action="store_true", help="one JSON object a line")
 
+    dg = sub.add_parser("digest", help="post the weekly post-live digest to each manager now (once a week)")
+    dg.add_argument("--date", help="a day YYYY-MM-DD of the week to post (default: today)")
+
     db = sub.add_parser("db", help="database commands")
     dbsub = db.add_subparsers(dest="dbcmd", required=True, metavar="SUBCOMMAND")
     dbsub.add_parser("upgrade", help="apply migrations")
@@ -98,6 +101,13 @@ def cmd_backtest(settings: Settings, args) -> int:
     return backtest(settings, args)
 
 
+def cmd_digest(settings: Settings, args) -> int:
+    """`addon-bot digest [--date D]`: the weekly digest to each manager now; safe to run twice."""
+    from bot.monitoring.cli import digest  # each command loads only what it runs
+
+    return digest(settings, args)
+
+
 def cmd_demo(settings: Settings, args) -> int:
     """`addon-bot demo`: everything on embedded defaults, with a local workspace in the browser."""
     from bot.sandbox.demo import cmd_demo as demo  # the sandbox is loaded by this command only
@@ -105,7 +115,7 @@ def cmd_demo(settings: Settings, args) -> int:
     return demo(settings, args)
 
 
-_COMMANDS = {"run-daily": cmd_run_daily, "backtest": cmd_backtest, "demo": cmd_demo}
+_COMMANDS = {"run-daily": cmd_run_daily, "backtest": cmd_backtest, "demo": cmd_demo, "digest": cmd_digest}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

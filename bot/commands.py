@@ -15,6 +15,7 @@ from typing import Optional, Union
 
 from bot.checks.calendar_days import parse_calendar
 from bot.errors import BadInput
+from bot.suggest import closest, did_you_mean
 from bot.fields import (  # noqa: F401 - the parsers are used through this module too
     NEW_KEYS, NEW_REQUIRED, PAY_CHANNELS, STEP_NAMES, USAGE, infer_pay_channel, parse_addon, parse_biller,
     parse_channel_ref, parse_date, parse_pay_channel, parse_projected, parse_sheet_id, parse_step, parse_tz,
@@ -36,6 +37,7 @@ HELP_LINES = [
     ("edit FIELD=VALUE …", "correct registered fields (those of `new`), before completion"),
     ("cancel REASON", "withdraw a project registered by mistake; the channel can register again"),
     ("report", "the closing report (before completion: a preview)"),
+    ("digest", "the weekly post-live digest of your projects, now, only to you"),
 ]
 
 # ---- typed commands ---------------------------------------------------------
@@ -106,6 +108,11 @@ class AddItem:
 
 
 @dataclass(frozen=True)
+class Digest:
+    pass
+
+
+@dataclass(frozen=True)
 class OpenCase:
     item_number: Optional[int] = None
     text: Optional[str] = None
@@ -140,7 +147,7 @@ class Report:
 
 Command = Union[
     Help, NewProject, NewProjectForm, Status, ListProjects, Summary, Done, Undo, Skip,
-    AddItem, OpenCase, Handoff, Complete, Edit, Cancel, Report,
+    AddItem, OpenCase, Handoff, Complete, Edit, Cancel, Report, Digest,
 ]
 
 
@@ -297,9 +304,12 @@ def parse(text: str) -> Command:
     if verb == "case":
         if not rest:
             raise BadInput("Name the item number, or describe the case.", USAGE["case"])
-        m = re.fullmatch(r"#?(\d{1,6})", rest)
+        m = re.fullmatch(r"#?(\d{1,6})(?:\s*\|\s*(.*))?", rest, re.S)
         if m:
-            return OpenCase(item_number=int(m.group(1)))
+            more = (m.group(2) or "").strip() or None
+            if more and len(more) > 2000:
+                raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
+            return OpenCase(item_number=int(m.group(1)), text=more)
         if len(rest) > 2000:
             raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
         return OpenCase(text=rest)
@@ -320,4 +330,9 @@ def parse(text: str) -> Command:
     if verb == "report":
         _one_word("report", rest)
         return Report()
-    raise BadInput(f"`{head}` is not an `/addon` command. Try `/addon help`.", None)
+    if verb == "digest":
+        _one_word("digest", rest)
+        return Digest()
+    hint = did_you_mean(verb, [v for v in USAGE if v != "help"])
+    raise BadInput(f"`{head}` is not an `/addon` command.{hint or ' Try `/addon help`.'}",
+                   USAGE.get(closest(verb, USAGE) or "") if hint else None)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # types only: the parts import this module, not the other way
     from bot.cs.cases import CaseDesk
     from bot.cs.handoff import HandoffDesk
     from bot.monitoring.alerts import AlertDesk
+    from bot.monitoring.digest import DigestDesk
     from bot.monitoring.pipeline import Monitor
     from bot.notify import Notifier
     from bot.schedule.simulator import ScheduleSimulator
@@ -46,6 +47,7 @@ class Deps:
     monitor: Optional["Monitor"] = None
     notifier: Optional["Notifier"] = None
     alerts: Optional["AlertDesk"] = None
+    digest: Optional["DigestDesk"] = None
     # Client Services (bot.cs.wiring)
     cases: Optional["CaseDesk"] = None
     handoffs: Optional["HandoffDesk"] = None

@@ -22,6 +22,7 @@ class Directory:
         self._users: dict[str, tuple[float, Optional[str], Optional[str]]] = {}
         self._lock = threading.Lock()
         self._home: Optional[tuple[str, Optional[str], str]] = None
+        self._tzs: dict[str, tuple[float, Optional[str]]] = {}
 
     def home(self) -> tuple[str, Optional[str], str]:
         """(installing team id, enterprise id or None, bot user id), from auth.test once."""
@@ -29,6 +30,22 @@ class Directory:
             r = self.client.auth_test()
             self._home = (r["team_id"], r.get("enterprise_id"), r["user_id"])
         return self._home
+
+    def user_tz(self, user_id: str) -> Optional[str]:
+        """The user's Slack time zone (users.info `tz`), cached; None when unknown."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._tzs.get(user_id)
+        if hit and now - hit[0] < self.ttl:
+            return hit[1]
+        try:
+            tz = self.client.users_info(user=user_id)["user"].get("tz") or None
+        except SlackApiError as e:
+            log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+            return None
+        with self._lock:
+            self._tzs[user_id] = (now, tz)
+        return tz
 
     def user_org(self, user_id: str, hint_team: Optional[str] = None) -> tuple[Optional[str], Optional[str]]:
         now = time.monotonic()

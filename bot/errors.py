@@ -30,7 +30,10 @@ class NotAllowed(DomainError):
 class ProjectLocked(DomainError):
     """The project is complete and archived; nothing can change."""
 
-    def __init__(self, message: str = "This project is complete and archived; it can no longer be changed."):
+    def __init__(self, message: str = ("This project is complete and archived; it can no longer be changed. "
+                                       "What can still be done: `/addon report` shows its closing report, and an "
+                                       "issue found after completion goes to Client Services directly, through "
+                                       "the phone, email or portal in the handoff message.")):
         super().__init__(message)
 
 

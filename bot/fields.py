@@ -10,6 +10,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import BadInput
+from bot.suggest import date_problem, did_you_mean
 
 STEP_NAMES = ("monitor", "address", "handoff", "complete")
 _STEP_ALIASES = {str(i + 1): s for i, s in enumerate(STEP_NAMES)} | {s: s for s in STEP_NAMES}
@@ -35,6 +36,7 @@ USAGE = {
     "case": "/addon case ITEM# | TEXT",
     "handoff": "/addon handoff",
     "complete": "/addon complete",
+    "digest": "/addon digest",
 }
 
 PAY_CHANNELS = ("ivr", "text", "web", "mobile", "autopay", "scheduled", "agent", "other")
@@ -94,6 +96,9 @@ def parse_channel_ref(value: str, key: str) -> str:
 
 
 def parse_date(value: str, what: str, usage: str) -> date:
+    problem = date_problem(value)
+    if problem:
+        raise BadInput(f"{what} `{value}` does not exist: {problem}.", usage)
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
@@ -157,7 +162,8 @@ def parse_pay_channel(value: str) -> str:
 def parse_step(word: str, usage: str) -> str:
     step = _STEP_ALIASES.get(word.lower())
     if step is None:
-        raise BadInput(f"`{word}` is not a step. Steps: monitor, address, handoff, complete (or 1–4).", usage)
+        raise BadInput(f"`{word}` is not a step.{did_you_mean(word, STEP_NAMES)} Steps: monitor, address, handoff, "
+                       "complete (or 1–4).", usage)
     return step
 
 

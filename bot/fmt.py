@@ -52,3 +52,27 @@ def channel(cid: Optional[str]) -> str:
 def clip(text: str, limit: int) -> str:
     """Fit Slack's length limits without breaking a message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plural(n: float, word: str, many: Optional[str] = None) -> str:
+    """`1 day`, `3 days`, `1,204 payments`: the count and the word that agrees with it."""
+    return f"{count(n)} {word if n == 1 else (many or word + 's')}"
+
+
+def whole(n: Optional[float]) -> str:
+    """A count that may be a median or an average: `86` or `about 86`, never `85.5 attempts`."""
+    if n is None:
+        return "—"
+    r = round(n)
+    return f"{r:,}" if float(n).is_integer() else f"about {r:,}"
+
+
+def times(ratio: Optional[float]) -> str:
+    """A ratio against a reference: `0.95×`, `1.2×`, `0×` rather than `0.00×`."""
+    if ratio is None:
+        return "—"
+    if ratio == 0:
+        return "0×"
+    if ratio < 0.01:
+        return "under 0.01×"
+    return f"{ratio:.2f}".rstrip("0").rstrip(".") + "×"

@@ -125,7 +125,15 @@ class Notifier:
     def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool) -> list[int]:
         rows, waiting = self._claim(ids, now)
         out.waiting += waiting
-        outcomes = list(pool.map(self._deliver, rows)) if len(rows) > 1 else [self._deliver(r) for r in rows]
+        # A channel's posts go out one after another, in the order they were recorded (a catch-up
+        # reads oldest first); different channels are sent in parallel.
+        lanes: dict[str, list] = {}
+        for r in rows:
+            lanes.setdefault(r[0].channel_id, []).append(r)
+        if len(lanes) > 1:
+            outcomes = [o for lane in pool.map(self._deliver_lane, lanes.values()) for o in lane]
+        else:
+            outcomes = self._deliver_lane(rows)
         again = self._record(outcomes, now)
         for o in outcomes:
             if o.error is not None:
@@ -140,6 +148,9 @@ class Notifier:
         token = f"{self.me}#{next(self._tokens)}"
         with repo.transaction(self.session_factory) as s:
             return outbox.claim(s, ids, now, token)
+
+    def _deliver_lane(self, rows: list) -> list[_Outcome]:
+        return [self._deliver(r) for r in rows]
 
     def _deliver(self, claimed: tuple[Post, Optional[str]]) -> _Outcome:
         """The Slack calls for one claimed post; no database here."""

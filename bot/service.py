@@ -63,6 +63,17 @@ class Service:
             prog = repo.progress_for(s, rows)
             return [(p, prog[p.id]) for p in rows]
 
+    def home(self, user_id: str) -> tuple[list[ProjectSnapshot], list[ProjectSnapshot], list[ProjectSnapshot]]:
+        """For the App Home: (open projects the user is a specialist on, open projects they manage,
+        the last five completed projects)."""
+        with self.session_factory() as s:
+            rows = repo.list_projects(s, include_locked=True)
+            mine = [repo.snapshot(s, p) for p in rows if not p.locked and user_id in (p.specialist_ids or [])]
+            team = [repo.snapshot(s, p) for p in rows if not p.locked and p.manager_id == user_id]
+            done = sorted((p for p in rows if p.locked and p.completed_at), key=lambda p: p.completed_at,
+                          reverse=True)[:5]
+            return mine, team, [repo.snapshot(s, p) for p in done]
+
     # ---- registering -------------------------------------------------------------
     def register(self, actor: Actor, team_id: str, channel_id: str, cmd: NewProject,
                  surface: str) -> ProjectSnapshot:

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     DEFAULT_TIMEZONE: str = "America/New_York"
     # Public holidays for projects that name no calendar= (ISO country code, optionally -SUBDIVISION).
     DEFAULT_CALENDAR: str = "US"
+    DIGEST_TIME: str = "Mon 08:00"  # weekday and local time of the weekly digest, in each manager's zone
     CS_HANDOFF_FILE: Optional[Path] = None
     # Comma-separated Slack user ids who may change any project.
     ADMIN_USERS: str = ""
@@ -127,6 +128,14 @@ class Settings(BaseSettings):
         if not m:
             raise ValueError("expected a local time HH:MM, such as 09:00")
         return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    @field_validator("DIGEST_TIME")
+    @classmethod
+    def _digest_time(cls, v):
+        m = re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+([01]?\d|2[0-3]):([0-5]\d)", v.strip(), re.I)
+        if not m:
+            raise ValueError("expected a weekday and a local time, such as Mon 08:00")
+        return f"{m.group(1).capitalize()} {int(m.group(2)):02d}:{m.group(3)}"
 
     @field_validator("DEFAULT_TIMEZONE")
     @classmethod

@@ -304,7 +304,25 @@ def set_alert_state(s: Session, a: Alert, state: str, by: Optional[str], at: dat
                     reason: Optional[str]) -> None:
     """The alert and its repeats still open take the new state, with who and why."""
     for x in [a] + [r for r in repeats_of(s, a.id) if r.state not in FINAL_STATES]:
+        before = {"state": x.state, "by": x.acted_by, "at": x.acted_at.isoformat() if x.acted_at else None,
+                  "reason": x.reason}
+        x.evidence = {**(x.evidence or {}), "_before": before}  # what an undo puts back
         x.state, x.acted_by, x.acted_at, x.reason = state, by, at, reason
+        s.add(x)
+
+
+def undo_alert_state(s: Session, a: Alert, by: str) -> None:
+    """Put back the state before `by`'s last action, on the alert and the repeats it moved."""
+    state = a.state
+    for x in [a] + repeats_of(s, a.id):
+        if x.acted_by != by or x.state != state:
+            continue
+        ev = dict(x.evidence or {})
+        before = ev.pop("_before", None) or {"state": "open"}
+        at = before.get("at")
+        x.state, x.acted_by, x.reason = before.get("state") or "open", before.get("by"), before.get("reason")
+        x.acted_at = datetime.fromisoformat(at) if at else None
+        x.evidence = ev
         s.add(x)
 
 

@@ -66,6 +66,10 @@ def post_by_ts(s: Session, channel: str, ts: str, kinds: Iterable[str]) -> Optio
     return s.execute(stmt.limit(1)).scalars().first()
 
 
+def post_exists(s: Session, key: str) -> bool:
+    return s.execute(select(Post.id).where(Post.idempotency_key == key)).first() is not None
+
+
 def post_ts(s: Session, key: str) -> Optional[str]:
     return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
 

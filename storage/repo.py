@@ -244,9 +244,10 @@ def snapshot(s: Session, p: Project) -> ProjectSnapshot:
         # Failed cases are reported and their items reopened: only pending ones are "being delivered".
         select(func.count()).select_from(Case).where(Case.project_id == p.id, Case.status == "pending")
     ).scalar_one()
-    open_alerts = s.execute(
-        select(func.count()).select_from(Alert).where(Alert.project_id == p.id, Alert.state == "open")
-    ).scalar_one()
+    # Open alerts as the manager sees them: a repeat folded into an open alert is part of its one message.
+    open_alerts = sum(1 for ev in s.execute(
+        select(Alert.evidence).where(Alert.project_id == p.id, Alert.state == "open")
+    ).scalars() if not (ev or {}).get("repeat_of"))
     days = s.execute(
         select(func.count()).select_from(DailySummaryRow).where(
             DailySummaryRow.project_id == p.id, DailySummaryRow.source_ok == True  # noqa: E712

@@ -61,8 +61,14 @@ class HandoffDesk:
         rules.ensure_can_send_handoff(snap, actor)
         with self.deps.session_factory() as s:
             last = store.last_sent_handoff(s, project_id)
-        return csv.handoff_preview_modal(snap, self.avenues(snap.biller_id), builtin=self.content.builtin,
-                                         last_sent=(last.sent_at, last.sent_by) if last else None)
+        av = self.avenues(snap.biller_id)
+        return csv.handoff_preview_modal(snap, av, builtin=self.content.builtin,
+                                         last_sent=(last.sent_at, last.sent_by) if last else None,
+                                         placeholders=rules.placeholder_contacts(av))
+
+    def placeholders(self, project_id: int) -> list[str]:
+        """The placeholder contacts the project's handoff would carry (none with real details)."""
+        return rules.placeholder_contacts(self.avenues(self.deps.service.snapshot(project_id).biller_id))
 
     def send(self, actor: Actor, project_id: int, expected_channel: Optional[str], surface: str) -> ProjectSnapshot:
         sf = self.deps.session_factory

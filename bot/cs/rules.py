@@ -7,10 +7,12 @@ mention of the bot is answered. No Slack, no database.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from bot import workflow as wf
+from bot import fmt, workflow as wf
 from bot.errors import Conflict, NotFound, Unavailable
 from bot.workflow import Actor, ItemView, ProjectSnapshot
 
@@ -44,8 +46,11 @@ def find_item(project: ProjectSnapshot, number: int) -> ItemView:
     for it in project.items:
         if it.number == number:
             return it
-    raise NotFound(f"This project has no item #{number}. `/addon status` lists the items; "
-                   "`/addon item TEXT` records a new one.")
+    open_items = [it for it in project.items if it.status == "open"]
+    listed = ("Its open items: " + "; ".join(f"#{it.number} {fmt.clip(it.text, 80)}" for it in open_items[:10])
+              + ("; …" if len(open_items) > 10 else "") + "." if open_items else "It has no open item.")
+    raise NotFound(f"This project has no item #{number}, so no case was opened. {listed} "
+                   "To open a case about something new, describe it: `/addon case TEXT`.")
 
 
 def ensure_item_escalatable(project: ProjectSnapshot, item_number: Optional[int]) -> Optional[ItemView]:
@@ -136,3 +141,23 @@ def plan_mention(actor: Optional[Actor], projects: Sequence[ProjectSnapshot]) ->
     if open_ones:
         return MentionPlan(PING, open_ones[0])
     return MentionPlan(AVENUES, projects[0] if projects else None)
+
+
+# Contacts that are reserved for examples, never real: the fictional 555-0100..0199 numbers of the
+# North American Numbering Plan, and the example and test domains of RFC 2606 / RFC 6761.
+_FAKE_PHONE = re.compile(r"555[-. )]*01\d\d")
+_FAKE_DOMAIN = re.compile(r"(^|[@./])(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid|localhost))"
+                          r"([/:?#]|$)", re.I)
+
+
+def placeholder_contacts(av) -> list[str]:
+    """The handoff's contact details that are placeholders, in words ("phone 1-800-555-0199")."""
+    out = []
+    if _FAKE_PHONE.search(av.phone or ""):
+        out.append(f"phone {av.phone}")
+    if _FAKE_DOMAIN.search((av.email or "").lower()):
+        out.append(f"email {av.email}")
+    host = re.sub(r"^[a-z]+://", "", (av.portal or "").lower())
+    if _FAKE_DOMAIN.search(host) or _FAKE_DOMAIN.search("." + host):
+        out.append(f"portal {av.portal}")
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import views
-from bot.checklist import schedule_text, show_checklist
+from bot.checklist import answer_stale_copy, schedule_text, show_checklist
 from bot.completion import uses_schedule
 from bot.handlers import cs
 from bot.handlers.common import actor_of, clicked, guard, project_id_of
@@ -23,10 +23,16 @@ def _message_ts(body) -> str | None:
 def register(app, deps) -> None:
     svc = deps.service
 
+    def _stale(body, context, respond) -> bool:
+        """A click on an older copy of the checklist is answered with the current state, not acted on."""
+        return answer_stale_copy(deps, project_id_of(context), _message_ts(body), respond)
+
     @app.action(views.A_STEP_DONE)
     @guard
     def step_done(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         _, v = clicked(body)
         actor, pid, step = actor_of(context), project_id_of(context), v.get("s")
         if step not in STEP_BY_KEY:
@@ -53,6 +59,8 @@ def register(app, deps) -> None:
     @guard
     def step_undo(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         _, v = clicked(body)
         step = v.get("s")
         if step not in STEP_BY_KEY:
@@ -64,6 +72,8 @@ def register(app, deps) -> None:
     @guard
     def open_complete(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         snap = svc.check_complete(actor_of(context), project_id_of(context))
         sched = None
         if uses_schedule(deps, snap):
@@ -74,6 +84,8 @@ def register(app, deps) -> None:
     @guard
     def open_skip(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         pid = project_id_of(context)
         ensure_can_change(svc.snapshot(pid), actor_of(context))
         client.views_open(trigger_id=body["trigger_id"], view=views.note_modal(
@@ -84,6 +96,8 @@ def register(app, deps) -> None:
     @guard
     def open_add_item(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         pid = project_id_of(context)
         ensure_can_change(svc.snapshot(pid), actor_of(context))
         client.views_open(trigger_id=body["trigger_id"], view=views.note_modal(
@@ -94,6 +108,8 @@ def register(app, deps) -> None:
     @guard
     def item_menu(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         _, v = clicked(body)
         pid, number = project_id_of(context), v.get("n")
         if not isinstance(number, int):
@@ -111,5 +127,7 @@ def register(app, deps) -> None:
     @guard
     def send_handoff(ack, body, client, context, respond):
         ack()
+        if _stale(body, context, respond):
+            return
         cs.handoff_preview(deps, client=client, trigger_id=body["trigger_id"], actor=actor_of(context),
                            project_id=project_id_of(context))

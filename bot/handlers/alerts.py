@@ -8,10 +8,9 @@ from bot import fmt
 from bot.errors import Conflict
 from bot.handlers.common import actor_of, clicked, guard, input_value, project_id_of, state_values, view_meta
 from bot.monitoring.rules import local_now, yesterday
-from bot.views.monitoring import (
-    A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS, computed_now_note, dismiss_modal, project_title,
-    summary_message,
-)
+from bot.views.alerts import details_modal, dismiss_modal
+from bot.views.ids import A_ALERT_ACK, A_ALERT_DETAILS, A_ALERT_DISMISS, A_ALERT_ITEM, A_ALERT_UNDO, V_ALERT_DISMISS
+from bot.views.monitoring import computed_now_note, project_title, summary_message
 from bot.reply import tell
 from bot.workflow import ensure_can_read
 
@@ -33,6 +32,26 @@ def register(app, deps) -> None:
         aid = _alert_id(body)
         if aid is not None:
             desk.act(actor_of(context), aid, "acknowledge", surface="button")
+
+    @app.action(A_ALERT_UNDO)
+    @guard
+    def undo(ack, body, context, respond, client):
+        ack()
+        aid = _alert_id(body)
+        if aid is not None:
+            a = desk.undo(actor_of(context), aid, surface="button")
+            tell({"body": body, "respond": respond, "client": client, "context": context},
+                 f"Undone: the alert of {fmt.day(a.local_date)} (check: {a.check_id}) is "
+                 f"{'open' if a.state == 'open' else a.state} again.")
+
+    @app.action(A_ALERT_DETAILS)
+    @guard
+    def details(ack, body, context, client):
+        ack()
+        aid = _alert_id(body)
+        if aid is not None:
+            p, a = desk.details(actor_of(context), aid)
+            client.views_open(trigger_id=body["trigger_id"], view=details_modal(p, a))
 
     @app.action(A_ALERT_ITEM)
     @guard
@@ -89,7 +108,8 @@ def summary_command(deps, cmd, actor, body, respond, client, context) -> None:
     now = deps.clock()
     d = cmd.day or yesterday(now, snap.tz)
     if d < snap.golive:
-        raise Conflict(f"{project_title(snap)} goes live on {fmt.day(snap.golive)}; summaries start on "
+        tense = "goes" if snap.golive >= local_now(now, snap.tz).date() else "went"
+        raise Conflict(f"{project_title(snap)} {tense} live on {fmt.day(snap.golive)}; summaries start on "
                        f"go-live day, so there is none for {fmt.day(d)}.")
     if d >= local_now(now, snap.tz).date():
         raise Conflict(f"{fmt.day(d)} is not over yet in {snap.tz}; a summary covers a whole local day. "

@@ -189,6 +189,15 @@ def _report(deps, cmd, actor, body, respond, client, context):
     _ephemeral(respond, text, blocks)
 
 
+def _digest(deps, cmd, actor, body, respond, client, context):
+    ensure_can_read(actor)
+    if deps.digest is None:
+        _ephemeral(respond, "The digest is not available on this instance: monitoring is not running.")
+        return
+    text, blocks = deps.digest.message_for(actor.user_id, deps.clock())
+    _ephemeral(respond, text, blocks)
+
+
 # Every subcommand (but help, answered in the acknowledgement) and its handler,
 # each called as handler(deps, cmd, actor, body, respond, client, context).
 COMMANDS = {
@@ -207,4 +216,5 @@ COMMANDS = {
     cmds.Edit: _edit,
     cmds.Cancel: _cancel,
     cmds.Report: _report,
+    cmds.Digest: _digest,
 }

@@ -160,11 +160,18 @@ def register(app, deps) -> None:
     @app.view(csv.V_HANDOFF)
     @guard
     def submit_handoff(ack, body, client, context):
-        ack()
         meta = view_meta(body)
         pid = meta.get("p")
         if not isinstance(pid, int):
+            ack()
             return
+        fake = deps.handoffs.placeholders(pid)
+        if fake and "send_anyway" not in (input_value(state_values(body["view"]), "placeholders") or []):
+            ack(response_action="errors", errors={"placeholders": (
+                f"The handoff carries placeholder contacts ({', '.join(fake)}). Tick the box to send them "
+                "anyway, or set CS_HANDOFF_FILE with the real Client Services details.")})
+            return
+        ack()
         context["channel_id"] = deps.service.snapshot(pid).channel_id
         snap = deps.handoffs.send(actor_of(context), pid, meta.get("c"), audit_surface(body))
         refresh_checklist(deps, snap)

@@ -1,12 +1,18 @@
-"""The App Home tab: the user's open projects and their progress."""
+"""The App Home tab, per role (bot.views.home)."""
 
 from __future__ import annotations
 
-from bot import views
+import re
+
 from bot.handlers.common import guard
+from bot.views.home import home_view
 
 
 def register(app, deps) -> None:
+    @app.action(re.compile(r"^home_open_\d+$"))
+    def open_link(ack):
+        ack()  # a link button: Slack opens the channel; nothing to do here
+
     @app.event("app_home_opened")
     @guard
     def home(event, client, context):
@@ -14,7 +20,7 @@ def register(app, deps) -> None:
             return
         actor = context.get("actor")
         if actor is None or actor.external:
-            rows = []
+            mine, team, done = [], [], []
         else:
-            rows = deps.service.list_projects(actor.user_id)
-        client.views_publish(user_id=event["user"], view=views.home_view(rows))
+            mine, team, done = deps.service.home(actor.user_id)
+        client.views_publish(user_id=event["user"], view=home_view(event["user"], mine, team, done, deps.clock()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.suggest import in_words
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
@@ -29,7 +30,7 @@ def register(app, deps) -> None:
             try:
                 return parse(raw)
             except BadInput as e:
-                errors[block] = e.message
+                errors[block] = in_words(e.message)
                 return None
 
         fields["biller"] = take("biller", cmds.parse_biller)

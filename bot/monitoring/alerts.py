@@ -14,10 +14,10 @@ from typing import Callable, Optional
 
 from bot import workflow as wf
 from bot.monitoring.posts import ALERT_KINDS, refresh_checklist, restate_alert
-from bot.monitoring.rules import ITEM, next_alert_state
+from bot.monitoring.rules import ITEM, check_undo, next_alert_state
 from bot.notify import Notifier, post_by_ts
 from bot.service import Service
-from bot.views.monitoring import item_text
+from bot.views.alerts import item_text
 from bot.workflow import Actor
 from storage import monitoring as store
 from storage import repo
@@ -68,6 +68,33 @@ class AlertDesk:
             keys.append(refresh_checklist(s, p, self.schedule_text))
         self._send(keys)
         return a
+
+    def undo(self, actor: Actor, alert_id: int, surface: str = "button") -> Alert:
+        """Undo an acknowledgement or a dismissal: only by the person who did it, within UNDO_WINDOW."""
+        now = self.clock()
+        with repo.transaction(self.sf) as s:
+            a = store.lead_alert(s, alert_id)
+            p = repo.get_project(s, a.project_id)
+            wf.ensure_can_change(repo.snapshot(s, p), actor)
+            p = repo.lock_project(s, p.id)
+            store.reread(s, a)
+            check_undo(a.state, a.acted_by, a.acted_at, actor.user_id, now)
+            was = a.state
+            store.undo_alert_state(s, a, actor.user_id)
+            repo.audit(s, p.id, actor.user_id, "alert_undo", surface,
+                       {"alert": a.id, "check": a.check_id, "undid": was, "now": a.state})
+            keys = restate_alert(s, p, a, self.managers_channel)
+            keys.append(refresh_checklist(s, p))
+        self._send(keys)
+        return a
+
+    def details(self, actor: Actor, alert_id: int) -> tuple[Project, Alert]:
+        """The alert and its project, for the Details view (anyone of the organisation may read it)."""
+        with self.sf() as s:
+            a = store.lead_alert(s, alert_id)
+            p = repo.get_project(s, a.project_id)
+            wf.ensure_can_read(actor)
+            return p, a
 
     def add_item(self, actor: Actor, alert_id: int, surface: str = "button") -> tuple[Project, int]:
         """Record the alert as a post go-live item (step 2). The alert is claimed

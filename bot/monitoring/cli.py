@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Optional
 
 from bot.errors import NotFound
+from bot.suggest import date_problem
 from bot.monitoring.pipeline import Monitor, skip_reason
 from bot.monitoring.rules import local_now, yesterday
 from bot.monitoring.wiring import make_source
@@ -43,7 +44,8 @@ def _day(value: Optional[str], flag: str) -> Optional[date]:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise _Bad(f"{flag} {value} is not a real date; expected YYYY-MM-DD") from None
+        raise _Bad(f"{flag} {value} is not a real date ({date_problem(value.strip()) or 'not a day'}); "
+                   "expected YYYY-MM-DD") from None
 
 
 def _fail(cmd: str, text: str) -> int:
@@ -151,3 +153,25 @@ def backtest(settings, args) -> int:
 
 
 __all__ = ["run_daily", "backtest", "SettingsError"]
+
+
+def digest(settings, args) -> int:
+    """Every manager's weekly digest for the week of --date (default: today), now; once per week."""
+    try:
+        d = _day(args.date, "--date")
+        require(settings, "SLACK_BOT_TOKEN", why="to post the digests (the bot token, xoxb-…)")
+    except _Bad as e:
+        return _fail("digest", str(e))
+    rt = Runtime.start(settings, scheduler=False, token_verification=False)
+    try:
+        results = rt.deps.digest.run(d)
+        for manager, week, queued in results:
+            how = "sent" if queued else "already sent for that week: not sent again"
+            print(f"digest for {manager}, week of {week.isoformat()}: {how}")
+        sent = rt.deps.notifier.drain(rt.deps.clock())
+        print(f"digest: {len(results):,} manager(s), {sum(1 for *_, q in results if q):,} new; "
+              f"{sent.failed:,} failed and queued for retry" if sent.failed else
+              f"digest: {len(results):,} manager(s), {sum(1 for *_, q in results if q):,} new")
+        return 1 if sent.failed else 0
+    finally:
+        rt.stop()

@@ -319,7 +319,8 @@ def skip_reason(p: Project, d: date, now: datetime) -> Optional[str]:
     if p.locked:
         return "complete: completed projects are not summarised"
     if d < p.golive:
-        return f"goes live on {p.golive.isoformat()}: nothing to summarise for {d.isoformat()}"
+        tense = "goes" if p.golive >= local_now(now, p.tz).date() else "went"
+        return f"{tense} live on {p.golive.isoformat()}: nothing to summarise for {d.isoformat()}"
     if d >= local_now(now, p.tz).date():
         return f"{d.isoformat()} is not over yet in {p.tz}"
     return None

@@ -18,7 +18,8 @@ from bot import views
 from bot.monitoring.rules import SummaryFacts, summary_facts
 from bot.notify import enqueue
 from bot.summary import DaySummary
-from bot.views.monitoring import alert_message, alert_note, summary_line, summary_message
+from bot.views.alerts import alert_message, alert_note
+from bot.views.monitoring import summary_line, summary_message
 from storage import repo
 from storage.db import Session
 from storage.models import Alert, Project

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.errors import Conflict
 from bot.summary import DaySummary
 
+CHART_DAYS = 20  # days a summary's chart shows (Slack allows 20 points a series)
+USUAL_MIN_DAYS = 3  # earlier days needed before the chart draws a usual level
 CATCH_UP_DAYS = 14  # days missed while the bot was down that are still caught up
 RESTATE_DAYS = 3  # recent days re-read on every run: statuses change late (returns)
 CLAIM_TTL = timedelta(minutes=5)  # a day's claim by a dead instance expires after this
@@ -112,6 +114,10 @@ class SummaryFacts:
     last_week: Comparison  # vs the same weekday last week
     alerts: tuple[str, ...] = field(default_factory=tuple)  # check ids raised for the day
     restated: Optional[str] = None  # when late changes moved the numbers (YYYY-MM-DD)
+    # The chart: (day, the add-on's attempts or None when unread), the last CHART_DAYS days since go-live,
+    # and the usual level for each (the median of up to 7 days before it; None with fewer than 3).
+    history: tuple[tuple[date, Optional[int]], ...] = field(default_factory=tuple)
+    usual: tuple[tuple[date, Optional[float]], ...] = field(default_factory=tuple)
 
 
 def _ratio(x: float, base: Optional[float]) -> Optional[float]:
@@ -130,11 +136,12 @@ def summary_facts(day: DaySummary, earlier: Iterable[DaySummary], projected: flo
     cum_days = [x for x in prev.values()] + ([day] if day.source_ok else [])
     cum_n = sum(x.addon.attempts for x in cum_days)
     cum_base = projected * len(cum_days)
-    cum = Comparison(f"{len(cum_days)} day(s) x the projection", cum_base, _ratio(cum_n, cum_base))
+    cum = Comparison(f"{len(cum_days)} {'day' if len(cum_days) == 1 else 'days'} x the projection", cum_base, _ratio(cum_n, cum_base))
     week = [prev[d - timedelta(days=i)] for i in range(1, 8) if d - timedelta(days=i) in prev]
     if week:
         med = float(statistics.median(x.addon.attempts for x in week))
-        median7 = Comparison(f"the median of the previous {len(week)} day(s)", med, _ratio(attempts, med))
+        median7 = Comparison("the median of the previous day" if len(week) == 1 else
+                             f"the median of the previous {len(week)} days", med, _ratio(attempts, med))
     else:
         median7 = Comparison("the previous 7 days", None, None, "no earlier day since go-live")
     lw = d - timedelta(days=7)
@@ -144,10 +151,30 @@ def summary_facts(day: DaySummary, earlier: Iterable[DaySummary], projected: flo
     else:
         why = "before go-live" if lw < golive else "not available"
         last_week = Comparison(f"{lw.isoformat()}, the same weekday last week", None, None, why)
+    history, usual = chart_history(day, prev, golive)
     return SummaryFacts(day=day, day_n=day_number(golive, d), hours=day_hours(d, day.tz),
                         projected=projected, projection=proj, cumulative=cum,
                         cumulative_days=len(cum_days), cumulative_attempts=cum_n, median7=median7,
-                        last_week=last_week, alerts=tuple(alerts), restated=restated)
+                        last_week=last_week, alerts=tuple(alerts), restated=restated,
+                        history=history, usual=usual)
+
+
+def chart_history(day: DaySummary, prev: dict[date, DaySummary], golive: date, days: int = CHART_DAYS):
+    """The chart's points, oldest first: the add-on's attempts for each of the
+    last `days` days since go-live up to `day` (None for a day unread or not
+    summarised), and the usual level (median of up to 7 readable days before it)."""
+    d = day.local_date
+    known = dict(prev)
+    known[d] = day
+    first = max(golive, d - timedelta(days=days - 1))
+    history, usual = [], []
+    for x in date_range(first, d):
+        s = known.get(x)
+        history.append((x, s.addon.attempts if s is not None and s.source_ok else None))
+        before = [known[x - timedelta(days=i)].addon.attempts for i in range(1, 8)
+                  if x - timedelta(days=i) in known and known[x - timedelta(days=i)].source_ok]
+        usual.append((x, float(statistics.median(before)) if len(before) >= USUAL_MIN_DAYS else None))
+    return tuple(history), tuple(usual)
 
 
 # ---- alerts --------------------------------------------------------------------------
@@ -168,6 +195,25 @@ def next_alert_state(current: str, action: str, by: Optional[str] = None) -> str
         who = f" by <@{by}>" if by else ""
         raise Conflict(f"This alert was already {_DONE_WORDS[current]}{who}.")
     return target
+
+
+UNDO_WINDOW = timedelta(minutes=30)  # how long the person who acknowledged or dismissed an alert may undo it
+UNDOABLE = frozenset({ACKNOWLEDGED, DISMISSED})
+
+
+def check_undo(state: str, acted_by: Optional[str], acted_at: Optional[datetime], actor_id: str,
+               now: datetime) -> None:
+    """Raise Conflict unless `actor_id` may undo the alert's last action now."""
+    if state not in UNDOABLE:
+        raise Conflict(f"This alert is {state_words(state)}; only an acknowledgement or a dismissal can be undone.")
+    if acted_by != actor_id:
+        raise Conflict(f"Only <@{acted_by}>, who {_DONE_WORDS[state].split(' as ')[0]} it, can undo that; "
+                       "nothing changed.")
+    at = acted_at if acted_at is None or acted_at.tzinfo else acted_at.replace(tzinfo=timezone.utc)
+    mins = int(UNDO_WINDOW.total_seconds() // 60)
+    if at is None or now - at > UNDO_WINDOW:
+        raise Conflict(f"It was {_DONE_WORDS[state]} more than {mins} minutes ago, so it can no longer be undone. "
+                       "If it needs attention again, add it as a post go-live item with `/addon item`.")
 
 
 def state_words(state: str) -> str:

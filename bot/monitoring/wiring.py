@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.deps import Deps
 from bot.monitoring.alerts import AlertDesk
+from bot.monitoring.digest import DigestDesk
 from bot.monitoring.pipeline import Monitor
 from bot.notify import SIMULATED_NOTE, Notifier
 from bot.payments import PaymentsClient
@@ -66,6 +67,8 @@ def build(deps: Deps, source) -> Monitor:
     deps.monitor = monitor
     deps.notifier = notifier
     deps.alerts = AlertDesk(deps.session_factory, deps.service, notifier, clock, s.MANAGERS_CHANNEL)
+    deps.digest = DigestDesk(deps.session_factory, notifier, clock, s.DIGEST_TIME, deps.directory.user_tz,
+                             s.DEFAULT_TIMEZONE)
     return monitor
 
 
@@ -74,4 +77,5 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
     source, stoppers = make_source(deps.settings)
     monitor = build(deps, source)
     deps.ticks.append(monitor.tick)
+    deps.ticks.append(deps.digest.tick)
     return stoppers

@@ -174,7 +174,7 @@ def handoff_acknowledged(blocks: list[Block], user_id: str, when: datetime, tz: 
 
 
 def handoff_preview_modal(p: ProjectSnapshot, av: Avenues, *, builtin: bool,
-                          last_sent: Optional[tuple[datetime, str]]) -> dict:
+                          last_sent: Optional[tuple[datetime, str]], placeholders: tuple = ()) -> dict:
     _, message = handoff_message(p, av, None)
     top: list[Block] = [section(
         f"This goes to {fmt.channel(p.shared_channel_id)}, where the biller will see it. "
@@ -187,7 +187,21 @@ def handoff_preview_modal(p: ProjectSnapshot, av: Avenues, *, builtin: bool,
         top.append(context(f"Already sent on {fmt.local_date(last_sent[0], p.tz)} by {fmt.user(last_sent[1])}; "
                            "sending again posts it once more."))
     blocks = top + [divider()] + message + [context("The biller gets a *Got it* button to confirm.")]
+    if placeholders:
+        blocks.append(placeholder_confirmation(placeholders))
     return modal(V_HANDOFF, "Send the handoff", blocks, {"p": p.id, "c": p.shared_channel_id}, "Send")
+
+
+def placeholder_confirmation(placeholders: list[str]) -> Block:
+    """An explicit tick to send contact details that are placeholders, naming each."""
+    names = ", ".join(placeholders)
+    return {"type": "input", "block_id": "placeholders", "optional": True,
+            "label": plain("These contacts are placeholders", 2000),
+            "hint": plain(f"{names}: the biller would call or write to an address that does not exist. Set "
+                          "CS_HANDOFF_FILE with the real Client Services details, or tick to send anyway.", 2000),
+            "element": {"type": "checkboxes", "action_id": "placeholders", "options": [
+                {"text": {"type": "mrkdwn", "text": "Send with these placeholder contacts"},
+                 "value": "send_anyway"}]}}
 
 
 def no_shared_channel_blocks(project_id: int, text: str) -> list[Block]:

@@ -1,4 +1,4 @@
-"""Block Kit for the daily payments summary and the anomaly alerts.
+"""Block Kit for the daily payments summary (the alerts are in bot.views.alerts).
 
 Plain data in (a project, SummaryFacts, an alert row), (text, blocks) out;
 every message has fallback text. Other programs read two things, so their
@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any, Iterable, Optional
 
 from bot import fmt
-from bot.monitoring.rules import FINAL_STATES, Comparison, SummaryFacts, state_words
+from bot.monitoring.rules import Comparison, SummaryFacts
 from bot.summary import ChannelStats
-from bot.views.blocks import button, context, divider, modal, plain, section, value
-from bot.views.ids import A_ALERT_ACK, A_ALERT_DISMISS, A_ALERT_ITEM, V_ALERT_DISMISS  # noqa: F401 - re-exported for the handlers
+from bot.views.blocks import context, divider, plain, section
+from bot.views.charts import Series, line_chart
+from bot.views.reasons import REASONS
 
 Block = dict[str, Any]
 
@@ -53,7 +54,26 @@ def _slice_line(s: ChannelStats) -> str:
 def _times(c: Comparison) -> str:
     if c.ratio is None:
         return c.note or "not available"
-    return f"{c.ratio:.2f}×"
+    return fmt.times(c.ratio)
+
+
+# What each check found, in words (the id stays beside it: other programs read it).
+CHECK_WORDS = {
+    "no_payments": "no payments where some were expected",
+    "above_projection": "far above the projection",
+    "below_projection": "far below the projection",
+    "failure_rate": "many declined or failed payments",
+    "drop_vs_baseline": "far below the add-on's usual level",
+    "duplicate_payments": "likely duplicate payments",
+    "outsized_payment": "an unusually large payment",
+    "returns": "more ACH returns than usual",
+    "source_unavailable": "the payments source could not be read",
+}
+
+
+def check_words(check_id: str) -> str:
+    words = CHECK_WORDS.get(check_id)
+    return f"{words} (`{check_id}`)" if words else f"`{check_id}`"
 
 
 def _change(c: Comparison, attempts: int) -> str:
@@ -63,7 +83,7 @@ def _change(c: Comparison, attempts: int) -> str:
         return f"{fmt.count(c.base)} attempts there; no basis for a change"
     pct = (c.ratio - 1) * 100
     how = "the same" if abs(pct) < 0.5 else f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'}"
-    return f"{fmt.count(attempts)} attempts vs {fmt.count(c.base)}, {how}"
+    return f"{fmt.count(attempts)} attempts vs {fmt.whole(c.base)}, {how}"
 
 
 def _mix(d: dict[str, int], total: int, limit: int = 6) -> str:
@@ -71,6 +91,51 @@ def _mix(d: dict[str, int], total: int, limit: int = 6) -> str:
         return "none"
     items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return " · ".join(f"{k} {fmt.count(v)}" + (f" ({fmt.pct(v / total, 0)})" if total else "") for k, v in items)
+
+
+def _reasons(d: dict[str, int], total: int, limit: int = 3) -> str:
+    """Reasons in words, the code and count in brackets: `insufficient funds (insufficient_funds 14, 41%)`."""
+    if not d:
+        return "none"
+    items = sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    out = []
+    for code, n in items:
+        share = f", {fmt.pct(n / total, 0)}" if total else ""
+        words = REASONS.get(code)
+        out.append(f"{words} ({code} {fmt.count(n)}{share})" if words else f"{code} {fmt.count(n)}{share}")
+    return " · ".join(out)
+
+
+def status_line(f: SummaryFacts) -> str:
+    """The summary's first line: on track, or needs a look and why."""
+    a = f.day.addon
+    head = f"{fmt.plural(a.attempts, 'payment')}, {fmt.times(f.projection.ratio)} projection"
+    if f.projection.ratio == 0:
+        head = f"0 payments against a projection of {fmt.whole(f.projected)} a day"
+    elif f.projection.ratio is None:
+        head = f"{fmt.plural(a.attempts, 'payment')} (no projection to compare with)"
+    if f.alerts:
+        return f":warning: *Needs a look*: {head}; the checks found " + ", ".join(check_words(c) for c in f.alerts)
+    return f":large_green_circle: *On track*: {head}"
+
+
+def summary_chart(p, f: SummaryFacts) -> Optional[dict]:
+    """The add-on's daily attempts since go-live (the last 20 days) beside the
+    projection, and the usual level where there is one; None with nothing to draw."""
+    days = [(fmt.day(d)[5:], y) for d, y in f.history]
+    if not any(y is not None for _, y in days):
+        return None
+    series = [Series(f"{channel_label(f.day.addon_channel)} attempts", days),
+              Series("Projection", [(x, f.projected) for x, _ in days])]
+    usual = [(fmt.day(d)[5:], y) for d, y in f.usual]
+    if any(y is not None for _, y in usual):
+        series.append(Series("Usual level (7-day median)", usual))
+    first, last = f.history[0][0], f.history[-1][0]
+    shown = [y for _, y in f.history if y is not None]
+    alt = (f"Daily {channel_label(f.day.addon_channel)} attempts from {fmt.day(first)} to {fmt.day(last)}: "
+           f"{', '.join(fmt.count(y) for y in shown)}; projection {fmt.count(f.projected)} a day.")
+    return line_chart(f"Attempts a day since go-live · {p.biller_id}", series, alt_text=alt,
+                      x_label="day", y_label="attempts", block_id="chart")
 
 
 def summary_header(p, d: date) -> str:
@@ -96,30 +161,35 @@ def summary_message(p, f: SummaryFacts) -> tuple[str, list[Block]]:
             f"{fmt.count(a.attempts)} attempts, {fmt.count(a.approved)} approved, success rate "
             f"{fmt.pct(a.success_rate)}, {fmt.money(a.approved_cents)} approved; "
             f"{_times(f.projection)} the projection of {fmt.count(f.projected)}/day.")
+    blocks.append(section(status_line(f)))
     blocks.append(section(f"*{ch}* (the add-on), {d}, day {f.day_n} since go-live\n{_slice_line(a)}"))
     if s.addon_channel:
         blocks.append(section(f"*All channels* (for comparison)\n{_slice_line(s.total)}"))
     comp = [
         f"*Against the projection* ({fmt.count(f.projected)} payments/day): {fmt.count(a.attempts)} attempts, "
         f"{_times(f.projection)}",
-        f"*Since go-live* ({f.cumulative_days} day(s)): {fmt.count(f.cumulative_attempts)} attempts against "
-        f"{fmt.count(f.cumulative.base)} projected, {_times(f.cumulative)}",
+        f"*Since go-live* ({fmt.plural(f.cumulative_days, 'day')}): {fmt.count(f.cumulative_attempts)} attempts "
+        f"against {fmt.whole(f.cumulative.base)} projected, {_times(f.cumulative)}",
         f"*Against {f.median7.label}*: {_change(f.median7, a.attempts)}",
         f"*Against {f.last_week.label}*: {_change(f.last_week, a.attempts)}",
     ]
     blocks.append(section("\n".join(comp)))
+    chart = summary_chart(p, f)
+    if chart is not None:
+        blocks.append(chart)
     detail = [f"*Payment methods ({ch})*: {_mix(a.methods, a.attempts)}"]
     if a.failed:
-        detail.append(f"*Top decline reasons ({ch})*: {_mix(a.decline_reasons, a.failed, 3)}")
+        detail.append(f"*Top decline reasons ({ch})*: {_reasons(a.decline_reasons, a.failed)}")
     if a.reversed:
-        detail.append(f"*Reversal codes ({ch})*: {_mix(a.return_codes, a.reversed, 3)}")
+        detail.append(f"*Reversal and return reasons ({ch})*: {_reasons(a.return_codes, a.reversed)}")
     if s.addon_channel and s.by_channel:
         detail.append(f"*Attempts by channel*: {_mix(s.by_channel, s.total.attempts, 8)}")
     blocks.append(section("\n".join(detail)))
     blocks.append(divider())
     if f.alerts:
-        blocks.append(context(":warning: Checks raised: " + ", ".join(f"`{c}`" for c in f.alerts)
-                              + " (details in the thread)"))
+        blocks.append(context(":warning: Checks raised: " + ", ".join(
+            f"`{c}`" + (f" ({CHECK_WORDS[c]})" if c in CHECK_WORDS else "") for c in f.alerts)
+            + " (details in the thread)"))
     else:
         blocks.append(context(":white_check_mark: No anomaly found by the checks."))
     foot = f"Local day {d} in {s.tz} ({f.hours:g} h) · project {p.id}"
@@ -139,108 +209,6 @@ def summary_line(f: SummaryFacts) -> str:
     return (f"Latest summary {d} (day {f.day_n}): {fmt.count(a.attempts)} {channel_label(s.addon_channel)} "
             f"attempts, {_times(f.projection)} projection, success rate {fmt.pct(a.success_rate)}, "
             f"{fmt.money(a.approved_cents)} approved.")
-
-
-# ---- alerts ------------------------------------------------------------------------------
-def _evidence(ev: dict) -> str:
-    lines = []
-    for k, v in list(ev.items())[:10]:
-        if k == "repeat_of":
-            continue
-        name = k.replace("_", " ")
-        if isinstance(v, bool):
-            v = "yes" if v else "no"
-        elif k.endswith("_cents") and isinstance(v, (int, float)):
-            v = fmt.money(int(v))
-        elif isinstance(v, float):
-            v = f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}".rstrip("0").rstrip(".")
-        elif isinstance(v, int):
-            v = fmt.count(v)
-        elif isinstance(v, (dict, list)):
-            v = ", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
-        lines.append(f"• {name}: {fmt.clip(str(v), 200)}")
-    return "\n".join(lines)
-
-
-def check_line(check_id: str, p, d: date) -> str:
-    """The context line other programs read."""
-    return f"check: {check_id} · project {p.id} ({project_title(p)}) · {fmt.day(d)}"
-
-
-def state_line(alert, tz: str) -> str:
-    st = alert.state
-    if st == "open":
-        return (":red_circle: Open. Acknowledge it, add it as a post go-live item, or dismiss it as expected; "
-                "or react :eyes: to acknowledge, :white_check_mark: to resolve.")
-    when = fmt.local_date(alert.acted_at, tz)
-    if alert.acted_by is None:  # resolved by the bot itself (the source was read later)
-        return f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} automatically on {when}: {alert.reason}."
-    line = f"{STATE_ICON.get(st, '')} {state_words(st).capitalize()} by {fmt.user(alert.acted_by)} on {when}"
-    if st == "dismissed" and alert.reason:
-        line += f": {fmt.clip(alert.reason, 500)}"
-    elif st == "item" and alert.reason:
-        line += f" ({alert.reason})"
-    return line + "."
-
-
-def alert_message(p, alert, repeats: Iterable[date] = ()) -> tuple[str, list[Block]]:
-    """The alert as the manager (and MANAGERS_CHANNEL) sees it; edits itself as people act."""
-    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
-    d = alert.local_date
-    text = (f"{icon} Payments alert for {project_title(p)}, {fmt.day(d)}: {alert.message} "
-            f"(check: {alert.check_id}; {state_words(alert.state)})")
-    blocks: list[Block] = [
-        section(f"{icon} *Payments alert: {project_title(p)}* ({alert.severity}) in {fmt.channel(p.channel_id)}"
-                f"\n{alert.message}"),
-    ]
-    ev = _evidence(alert.evidence or {})
-    if ev:
-        blocks.append(section(f"*Evidence*\n{ev}"))
-    reps = sorted(repeats)
-    if reps:
-        blocks.append(context(f"Also seen on {', '.join(fmt.day(x) for x in reps)}: not sent again "
-                              "while this alert is open."))
-    blocks.append(context(check_line(alert.check_id, p, d)))
-    blocks.append(context(state_line(alert, p.tz)))
-    if alert.state not in FINAL_STATES:
-        v = value(p=p.id, a=alert.id)
-        els = []
-        if alert.state == "open":
-            els.append(button("Acknowledge", A_ALERT_ACK, v, style="primary"))
-        els.append(button("Add as a post go-live item", A_ALERT_ITEM, v))
-        els.append(button("Dismiss as expected…", A_ALERT_DISMISS, v))
-        blocks.append({"type": "actions", "block_id": f"alert_{alert.id}", "elements": els})
-    return text, blocks
-
-
-def alert_note(p, alert, lead=None, told: Iterable[str] = ()) -> tuple[str, list[Block]]:
-    """The note in the thread of the day's summary in the project channel."""
-    icon = SEVERITY_ICON.get(alert.severity, ":warning:")
-    who = ", ".join(told) or "nobody (no manager to tell)"
-    if lead is not None:
-        body = (f"{icon} *check: {alert.check_id}* fired again for {fmt.day(alert.local_date)}: {alert.message}\n"
-                f"Added to the open alert of {fmt.day(lead.local_date)} rather than sent again.")
-        state = lead
-    else:
-        body = f"{icon} *New alert, check: {alert.check_id}*: {alert.message}\nSent to {who}."
-        state = alert
-    text = f"{icon} Alert for {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}"
-    return text, [section(body), context(check_line(alert.check_id, p, alert.local_date)),
-                  context(state_line(state, p.tz))]
-
-
-def dismiss_modal(p, alert) -> dict:
-    blocks = [
-        section(f"*{project_title(p)}*, {fmt.day(alert.local_date)}\n{alert.message}"),
-        {"type": "input", "block_id": "reason", "label": plain("Why is this expected?", 2000),
-         "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 1000,
-                     "min_length": 3}},
-    ]
-    return modal(V_ALERT_DISMISS, "Dismiss alert", blocks, {"p": p.id, "a": alert.id}, submit="Dismiss")
-
-
-def item_text(alert) -> str:
-    return fmt.clip(f"Payments alert {fmt.day(alert.local_date)} (check: {alert.check_id}): {alert.message}", 2000)
 
 
 def computed_now_note(summary_time: str, tz: str) -> dict:

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Optional
 from bot import fmt
 from bot.commands import HELP_LINES, USAGE
 from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
+from bot.views.timezones import tz_select
 from bot.views.blocks import (
     Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
@@ -98,6 +99,20 @@ def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
             return button("Send handoff…", A_HANDOFF, v, style="primary")
         return button("Mark done", A_STEP_DONE, v, style="primary")
     return button("Reopen", A_STEP_UNDO, v)
+
+
+def checklist_pointer(p: ProjectSnapshot, link: Optional[str]) -> tuple[str, list[Block]]:
+    """What an older copy of the checklist becomes when a newer one is posted: one line, no buttons."""
+    where = f"<{link}|the current checklist>" if link else "the newest checklist message in this channel"
+    text = f"This copy of the checklist for {title(p)} has moved: see the current copy."
+    return text, [{"type": "context", "elements": [mrkdwn(
+        f":arrow_down: This copy of the checklist for {title(p)} is no longer kept up to date: see {where}.")]}]
+
+
+def stale_note() -> Block:
+    return {"type": "context", "elements": [mrkdwn(
+        ":information_source: That copy of the checklist was out of date, so nothing was changed. "
+        "This is where the project stands now (only you see this):")]}
 
 
 def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None,
@@ -202,22 +217,6 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
     return blocks[:50]
 
 
-def home_view(rows: list[tuple[Any, tuple[int, int]]]) -> dict:
-    blocks: list[Block] = [{"type": "header", "text": plain("Your post-live projects", 150)}]
-    if not rows:
-        blocks.append(section("You have no open post-live projects. In a project channel, "
-                              "`/addon new` registers one."))
-    for p, (done, total) in rows[:45]:
-        bar = "▰" * done + "▱" * (total - done)
-        blocks.append(section(
-            f"*{p.addon}* · {p.biller_id}\n<#{p.channel_id}> · live {fmt.day(p.golive)} · {bar} {done}/{total}"
-        ))
-    if len(rows) > 45:
-        blocks.append(context(f"…and {len(rows) - 45:,} more: `/addon list`."))
-    blocks.append(context("`/addon help` in any channel lists the commands."))
-    return {"type": "home", "blocks": blocks[:100]}
-
-
 # ---- modals ------------------------------------------------------------------------------
 def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: str) -> dict:
     golive = prefill.get("golive")
@@ -248,7 +247,8 @@ def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: st
             hint="The channel whose payments are the add-on's. Empty: taken from the add-on's name "
                  "when it says it (text, phone, AutoPay, portal, mobile)."),
         input_block("shared", "Slack Connect channel with the biller", shared_el, optional=True),
-        input_block("tz", "Time zone", text_element("tz", prefill.get("tz") or default_tz)),
+        input_block("tz", "Time zone", tz_select("tz", prefill.get("tz") or default_tz),
+                    hint="The project's time zone: daily summaries cover its local days."),
         input_block("schedule", "Project schedule sheet id", text_element(
             "schedule", None if prefill.get("schedule_sheet") is None else str(prefill["schedule_sheet"]),
             max_length=19), optional=True),

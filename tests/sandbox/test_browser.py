@@ -298,6 +298,9 @@ def test_handoff_seen_and_acknowledged_by_the_biller(page, demo):
     preview = modal(page, "cs_send_handoff")
     expect(preview).to_be_visible()
     shot(page, "13-handoff-preview")
+    preview.locator("[data-modal=submit]").click()  # the built-in details are placeholders: asked first
+    expect(preview.locator('[data-input-block="placeholders"] .sk-error')).to_contain_text("placeholder contacts")
+    preview.locator('[data-input-block="placeholders"] input[type=checkbox]').check()
     preview.locator("[data-modal=submit]").click()
     expect(preview).to_have_count(0)
     expect(card.locator('[data-block="step_handoff"]')).to_contain_text("not yet acknowledged")
@@ -320,6 +323,13 @@ def test_alert_acknowledged_by_the_manager(page, demo):
     open_as(page, demo, MGR, f"c/{cast.RIVERTON.id}")
     summary = page.locator(".msg", has_text="Payments ").filter(has_text="Checks raised").last
     expect(summary).to_contain_text("no_payments")
+    expect(summary).to_contain_text("Needs a look")
+    chart = summary.locator(".sk-chart")
+    expect(chart.locator("svg")).to_be_visible()  # the data_visualization block, drawn
+    expect(chart.locator("svg circle").first).to_be_visible()  # a point a day
+    expect(chart).to_contain_text("Projection")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    summary.screenshot(path=str(SHOTS / "14-daily-summary-with-its-chart.png"))
     summary.locator(".replies-link").click()
     expect(page.locator("#thread-timeline")).to_contain_text("no_payments")
     app = page.locator('#app-list [data-app="addon-bot"]')
@@ -328,11 +338,21 @@ def test_alert_acknowledged_by_the_manager(page, demo):
     app.click()
     alert = page.locator("#timeline .msg", has_text="check: no_payments").last
     expect(alert.locator('[data-action-id="alert_ack"]')).to_be_visible()
+    expect(alert).to_contain_text("Likely causes to check")
+    expect(alert).to_contain_text("less than once in")
     shot(page, "16-anomaly-alert-for-the-manager")
     alert.locator('[data-action-id="alert_ack"]').click()
     expect(alert).to_contain_text(re.compile("acknowledged by", re.I))
     expect(alert.locator('[data-action-id="alert_ack"]')).to_have_count(0)
+    expect(alert.locator('[data-action-id="alert_undo"]')).to_be_visible()
     shot(page, "17-alert-acknowledged-by-the-manager")
+    # The weekly digest, shown now to the manager.
+    open_as(page, demo, MGR, f"c/{cast.RIVERTON.id}")
+    type_in(page, "/addon digest")
+    digest = ephemeral(page, "Post-live digest")
+    expect(digest).to_contain_text("RIVERTON-WATER")
+    expect(digest.locator(".sk-chart svg")).to_be_visible()
+    shot(page, "18-weekly-digest")
     no_refusals(page, demo)
 
 

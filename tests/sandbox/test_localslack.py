@@ -354,6 +354,13 @@ def _actions(n: int, *, prefix: str = "a") -> dict[str, Any]:
     return {"type": "actions", "elements": [button("b", f"{prefix}{i}") for i in range(n)]}
 
 
+def _chart(title="Attempts a day", series=1, points=20, y=None, kind="line") -> dict:
+    """A data_visualization block (Slack's chart block) of the given size."""
+    return {"type": "data_visualization", "title": {"type": "plain_text", "text": title},
+            "chart": {"type": kind, "series": [{"name": f"s{k}", "points": [
+                {"x": f"11-{i + 1:02d}", "y": i if y is None else y} for i in range(points)]} for k in range(series)]}}
+
+
 BAD_BLOCKS: dict[str, tuple[list[dict[str, Any]], str]] = {
     "too many blocks": ([section("x")] * 51, "/blocks"),
     "section text": ([section("x" * 3001)], "/blocks/0/text/text"),
@@ -380,6 +387,13 @@ BAD_BLOCKS: dict[str, tuple[list[dict[str, Any]], str]] = {
         "/blocks/0/type",
     ),
     "unknown property": ([section("x", colour="red")], "/blocks/0"),
+    "chart title over 50": ([_chart(title="t" * 51)], "/blocks/0/title/text"),
+    "chart with no series": ([_chart(series=0)], "/blocks/0/chart/series"),
+    "chart with 7 series": ([_chart(series=7)], "/blocks/0/chart/series"),
+    "chart series of 21 points": ([_chart(points=21)], "/blocks/0/chart/series/0/points"),
+    "chart point not a number": ([_chart(y="12")], "/blocks/0/chart/series/0/points/0/y"),
+    "chart of unknown type": ([_chart(kind="pie3d")], "/blocks/0/chart/type"),
+    "three charts": ([_chart(), _chart(), _chart()], "/blocks/2"),
     "empty text": ([section("")], "/blocks/0/text/text"),
 }
 
@@ -394,6 +408,12 @@ def test_invalid_blocks(slack: LocalSlack, client: WebClient, case: str) -> None
     assert [e.code for e in slack.errors] == ["invalid_blocks"]
     assert slack.errors[0].detail == tuple(answer["response_metadata"]["messages"])
     assert slack.messages("C1") == []
+
+
+def test_charts_at_slacks_limits_are_accepted(slack: LocalSlack, client: WebClient) -> None:
+    blocks = [_chart(title="t" * 50, series=6, points=20), _chart(series=1, points=1)]
+    assert client.chat_postMessage(channel="C1", text="fallback", blocks=blocks)["ok"]
+    assert slack.messages("C1")[0]["blocks"][0]["type"] == "data_visualization"
 
 
 def test_limits_are_inclusive(client: WebClient) -> None:

@@ -28,11 +28,17 @@ def handoff_messages(slack):
     return [m for m in slack.messages(SHARED) if "support for" in block_text(m)]
 
 
+def confirm_placeholders(view) -> dict:
+    """The tick that sends placeholder contacts, when the preview asks for it (the built-in details)."""
+    asks = any(b.get("block_id") == "placeholders" for b in view["blocks"])
+    return {"placeholders": {"placeholders": ["send_anyway"]}} if asks else {}
+
+
 def send_handoff(slack, bot, user=SPEC):
     before = len(handoff_messages(slack))
     slack.command(user, PROJ, "handoff")
     view = open_modal(slack, user, "cs_send_handoff")
-    r = slack.submit_view(user, view["id"], {})
+    r = slack.submit_view(user, view["id"], confirm_placeholders(view))
     assert r.status_code == 200
     slack.wait_for(lambda: len(handoff_messages(slack)) > before)
     msg = handoff_messages(slack)[-1]
@@ -133,7 +139,7 @@ def test_no_shared_channel_refuses_with_how_to_set_one(bot, slack):
     assert r.json()["response_action"] == "update"
     assert bot.deps.service.snapshot(pid).shared_channel_id == SHARED
     preview = open_modal(slack, SPEC, "cs_send_handoff")
-    slack.submit_view(SPEC, preview["id"], {})
+    slack.submit_view(SPEC, preview["id"], confirm_placeholders(preview))
     slack.wait_for(lambda: bot.deps.service.snapshot(pid).step("handoff").state == "done")
     no_refusals(slack)
 
@@ -143,7 +149,7 @@ def test_handoff_button_on_the_checklist(bot, slack):
     msg = checklist(slack)
     slack.click(SPEC, PROJ, msg["ts"], "send_handoff")
     view = open_modal(slack, SPEC, "cs_send_handoff")
-    slack.submit_view(SPEC, view["id"], {})
+    slack.submit_view(SPEC, view["id"], confirm_placeholders(view))
     slack.wait_for(lambda: bot.deps.service.snapshot(pid).step("handoff").state == "done")
 
 
@@ -152,7 +158,7 @@ def test_bot_not_in_the_shared_channel_is_reported_and_changes_nothing(bot, slac
     slack.remove_member(SHARED, slack.bot_user_id)
     slack.command(SPEC, PROJ, "handoff")
     view = open_modal(slack, SPEC, "cs_send_handoff")
-    slack.submit_view(SPEC, view["id"], {})
+    slack.submit_view(SPEC, view["id"], confirm_placeholders(view))
     text = wait_ephemeral(slack, "could not post the handoff")
     assert "Invite @addon-bot" in text and "step 3 is unchanged" in text
     snap = bot.deps.service.snapshot(pid)
@@ -173,3 +179,17 @@ def test_second_handoff_preview_warns_it_was_sent(bot, slack):
     view = open_modal(slack, SPEC, "cs_send_handoff")
     assert "Already sent on" in block_text({"blocks": view["blocks"]})
     assert not [t for t in ephemeral_texts(slack) if "Something went wrong" in t]
+
+
+def test_placeholder_contacts_need_an_explicit_tick_naming_them(bot, slack):
+    pid = register(slack, bot)
+    slack.command(SPEC, PROJ, "handoff")
+    view = open_modal(slack, SPEC, "cs_send_handoff")
+    box = next(b for b in view["blocks"] if b.get("block_id") == "placeholders")
+    assert "1-800-555-0199" in json.dumps(box) and "example.com" in json.dumps(box)
+    r = slack.submit_view(SPEC, view["id"], {})
+    err = r.json()["errors"]["placeholders"]
+    assert "placeholder contacts" in err and "phone 1-800-555-0199" in err and "CS_HANDOFF_FILE" in err
+    assert bot.deps.service.snapshot(pid).handoff_sent_at is None and handoff_messages(slack) == []
+    slack.submit_view(SPEC, view["id"], confirm_placeholders(view))
+    slack.wait_for(lambda: bot.deps.service.snapshot(pid).step("handoff").state == "done")

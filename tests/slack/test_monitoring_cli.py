@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from storage import repo
 from storage.models import Alert, DailySummaryRow, Post
-from tests.support.harness import ADMIN, TOKEN
+from tests.support.harness import ADMIN, MGR, TOKEN
 from tests.support.monitoring_support import (
     BILLER, GOLIVE, profile, project, register, summaries, summary_of,
 )
@@ -91,7 +91,7 @@ def test_run_daily_refuses_a_completed_project(cli_env, slack, capsys):
 def test_run_daily_skips_days_before_go_live(cli_env, slack, capsys):
     register(slack)
     assert main(["run-daily", "--date", (GOLIVE - timedelta(days=1)).isoformat()]) == 0
-    assert "goes live on 2026-11-02" in capsys.readouterr().out
+    assert "went live on 2026-11-02" in capsys.readouterr().out
     assert summaries(slack) == []
 
 
@@ -104,3 +104,17 @@ def test_a_big_batch_reads_in_worker_processes_with_the_same_result(cli_env, sla
     assert "2026-11-05: summarised" in capsys.readouterr().out
     [msg] = summary_of(slack, date(2026, 11, 5))
     assert "day 4 since go-live" in msg["text"]
+
+
+def test_digest_twice_posts_once(cli_env, slack, capsys):
+    register(slack)
+    assert main(["digest", "--date", "2026-11-18"]) == 0
+    out = capsys.readouterr().out
+    assert "week of 2026-11-16: sent" in out
+    digests = lambda: [m for m in slack.messages(slack.dm_channel(MGR))  # noqa: E731
+                       if (m.get("text") or "").startswith("Post-live digest")]
+    assert len(digests()) == 1
+    assert main(["digest", "--date", "2026-11-20"]) == 0
+    assert "already sent for that week" in capsys.readouterr().out and len(digests()) == 1
+    assert main(["digest", "--date", "2026-11-31"]) == 2
+    assert "--date" in capsys.readouterr().err

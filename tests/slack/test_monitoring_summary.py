@@ -205,6 +205,6 @@ def test_slash_summary_answers_from_storage_or_computes_without_posting(mbot, sl
     with mbot.deps.session_factory() as s:
         assert s.execute(select(func.count()).select_from(DailySummaryRow)).scalar_one() == 1
     slack.command(SPEC, PROJ, "summary 2026-10-30")
-    slack.wait_for(lambda: any("goes live on 2026-11-02" in (e.get("text") or "")
+    slack.wait_for(lambda: any("went live on 2026-11-02" in (e.get("text") or "")
                                for e in slack.ephemerals(PROJ, SPEC)))
     no_refusals(slack)

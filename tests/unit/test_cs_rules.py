@@ -112,3 +112,27 @@ def test_handoff_message_is_avenues_only():
 
 def test_mention_words_drop_the_bot():
     assert csv.mention_words("<@U0BOT> hi  there <@U0OTHER>", "U0BOT") == "hi there <@U0OTHER>"
+
+
+def test_a_missing_item_is_refused_with_the_open_items_listed():
+    with pytest.raises(NotFound) as e:
+        rules.ensure_can_open_case(P, SPEC, 9)
+    assert "no case was opened" in str(e.value) and "Its open items: #1 open one." in str(e.value)
+    assert "#2" not in str(e.value) and "`/addon case TEXT`" in str(e.value)
+
+
+def test_after_completion_the_refusal_says_what_can_still_be_done():
+    with pytest.raises(ProjectLocked, match="Client Services directly"):
+        rules.ensure_can_open_case(replace(P, locked=True), SPEC, 1)
+
+
+def test_placeholder_contacts_are_named_and_real_ones_are_not():
+    from types import SimpleNamespace as NS
+
+    fake = NS(phone="1-800-555-0199", email="clientservices@example.com", portal="https://support.example.com")
+    assert rules.placeholder_contacts(fake) == ["phone 1-800-555-0199", "email clientservices@example.com",
+                                                "portal https://support.example.com"]
+    real = NS(phone="1-888-424-2424", email="cs@acmepayments.com", portal="https://help.acmepayments.com/cs")
+    assert rules.placeholder_contacts(real) == []
+    assert rules.placeholder_contacts(NS(phone="1-800-555-1234", email="a@example.community",
+                                         portal="https://x.test/help")) == ["portal https://x.test/help"]

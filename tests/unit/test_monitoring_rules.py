@@ -15,7 +15,8 @@ from bot.monitoring.rules import (
     CATCH_UP_DAYS, REPEAT_WINDOW, SOURCE_RETRY, DayRow, day_hours, due_days, latest_due, next_alert_state,
     repeat_lead, summary_facts,
 )
-from bot.views.monitoring import alert_message, alert_note, summary_line, summary_message
+from bot.views.alerts import alert_message, alert_note, details_modal
+from bot.views.monitoring import summary_line, summary_message
 from bot.summary import ChannelStats, DaySummary
 
 NINE = time(9, 0)
@@ -151,7 +152,9 @@ def test_alert_message_has_the_check_context_line_buttons_and_edits_itself():
     ctx = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
     assert "check: no_payments · project 7 (Pay by phone · CITY-42) · 2026-11-03" in ctx
     assert "check: no_payments" in text
-    assert "• max cents: $12,345.67" in str(blocks) and "repeat" not in str(blocks)
+    # The raw values are in the Details view and the thread note, not in the manager's message.
+    assert "• max cents" not in str(blocks) and "repeat" not in str(blocks)
+    assert "• max cents: $12,345.67" in str(details_modal(project(), alert())["blocks"])
     assert [e["action_id"] for e in blocks[-1]["elements"]] == ["alert_ack", "alert_item", "alert_dismiss"]
     done = alert(state="dismissed", acted_by="U0MGR", acted_at=utc(2026, 11, 4, 15, 5), reason="planned outage")
     _, blocks = alert_message(project(), done, [date(2026, 11, 4)])

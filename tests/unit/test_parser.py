@@ -135,9 +135,60 @@ def test_edit_cancel_report():
     assert isinstance(cmd, c.Edit)
     assert dict(cmd.changes) == {"golive": date(2026, 11, 5), "manager": "U2", "schedule_sheet": 7}
     for bad, why in (("edit", "Say which fields"), ("edit schedule=abc", "whole number"),
-                     ("edit golive=2026-02-30", "YYYY-MM-DD"), ("cancel", "reason"), ("report now", "nothing")):
+                     ("edit golive=2026-02-30", "does not exist"), ("cancel", "reason"), ("report now", "nothing")):
         with pytest.raises(BadInput) as e:
             c.parse(bad)
         assert why in e.value.message, bad
     assert c.parse("cancel wrong channel") == c.Cancel("wrong channel")
     assert isinstance(c.parse("report"), c.Report)
+@pytest.mark.parametrize("text, says", [
+    ("nwe", "Did you mean `new`?"),
+    ("stauts", "Did you mean `status`?"),
+    ("done moniter", "Did you mean `monitor`?"),
+    ("undo handof", "Did you mean `handoff`?"),
+    ("summary 2026-11-31", "`2026-11-31` does not exist: November has 30 days."),
+    ("summary 2027-02-29", "2027 is not a leap year, so February has 28 days."),
+    ("summary 2026-13-01", "there is no month 13"),
+    ("summary 2026-11-00", "days start at 01"),
+])
+def test_errors_say_what_was_meant(text, says):
+    with pytest.raises(BadInput) as e:
+        c.parse(text)
+    assert says in str(e.value)
+
+
+def test_a_word_near_nothing_gets_help_not_a_guess():
+    with pytest.raises(BadInput) as e:
+        c.parse("xyzzy")
+    assert "Did you mean" not in str(e.value) and "/addon help" in str(e.value)
+    assert c.parse("summary 2028-02-29").day == date(2028, 2, 29)
+
+
+def test_case_with_an_item_number_and_text_names_the_item():
+    assert c.parse("case 9 | the IVR greeting is wrong") == c.OpenCase(item_number=9,
+                                                                       text="the IVR greeting is wrong")
+    assert c.parse("case #3") == c.OpenCase(item_number=3)
+    assert c.parse("case the greeting is wrong") == c.OpenCase(text="the greeting is wrong")
+
+
+def test_form_errors_are_in_words_without_command_syntax():
+    from bot.suggest import in_words
+
+    with pytest.raises(BadInput) as e:
+        c.parse_projected("lots")
+    words = in_words(e.value.message)
+    assert words == "This is the sales projection in payments per day, a number above 0; you entered “lots”."
+    assert "`" not in in_words("`tz=` must be a time zone like America/Chicago; got `Mars`.")
+
+
+def test_the_register_form_picks_a_time_zone_from_a_list():
+    from bot.sandbox.localslack.blockkit import validate_view
+    from bot.views import register_modal
+
+    view = register_modal("C1", {"tz": "America/Chicago"}, "America/New_York", "U1")
+    tz = next(b for b in view["blocks"] if b["block_id"] == "tz")["element"]
+    assert tz["type"] == "static_select" and tz["initial_option"]["value"] == "America/Chicago"
+    assert validate_view(view) == []
+    odd = register_modal("C1", {"tz": "Asia/Kathmandu"}, "America/New_York", "U1")
+    tz = next(b for b in odd["blocks"] if b["block_id"] == "tz")["element"]
+    assert "Asia/Kathmandu" in str(tz["option_groups"]) and tz["initial_option"]["value"] == "Asia/Kathmandu"

@@ -38,16 +38,26 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 
 MESSAGE_BLOCK_TYPES = frozenset(
-    {"actions", "context", "divider", "file", "header", "image", "markdown", "rich_text", "section", "video"}
+    {"actions", "context", "data_visualization", "divider", "file", "header", "image", "markdown", "rich_text",
+     "section", "video"}
 )
 VIEW_BLOCK_TYPES = frozenset(
     {"actions", "context", "divider", "header", "image", "input", "rich_text", "section", "video"}
 )
+# Slack's chart block, by its documented limits
+# (https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block):
+# a title of at most 50 characters, 1 to 6 series of at most 20 points, at most two charts a message.
+CHART_TITLE_MAX = 50
+CHART_SERIES_MAX = 6
+CHART_POINTS_MAX = 20
+CHARTS_PER_MESSAGE = 2
+CHART_TYPES = frozenset({"line", "bar"})
 
 _BLOCK_KEYS: dict[str, frozenset[str]] = {
     "section": frozenset({"type", "block_id", "text", "fields", "accessory", "expand"}),
     "divider": frozenset({"type", "block_id"}),
     "header": frozenset({"type", "block_id", "text"}),
+    "data_visualization": frozenset({"type", "block_id", "title", "alt_text", "chart"}),
     "image": frozenset({"type", "block_id", "image_url", "slack_file", "alt_text", "title"}),
     "actions": frozenset({"type", "block_id", "elements"}),
     "context": frozenset({"type", "block_id", "elements"}),
@@ -352,6 +362,38 @@ def _check_element(c: _Checker, el: Any, pointer: str, allowed_types: frozenset[
             c.error(pointer, "must provide either image_url or slack_file")
 
 
+def _check_chart(c: _Checker, block: JSON, pointer: str) -> None:
+    c.text(block.get("title"), pointer + "/title", limit=CHART_TITLE_MAX, plain_only=True)
+    c.string(block.get("alt_text"), pointer + "/alt_text", limit=2000, required=False, min_len=1)
+    chart = block.get("chart")
+    if not isinstance(chart, dict):
+        c.error(pointer + "/chart", "missing required field" if chart is None else "expected: object")
+        return
+    c.keys(chart, frozenset({"type", "series", "x_label", "y_label"}), pointer + "/chart")
+    if chart.get("type") not in CHART_TYPES:
+        c.error(pointer + "/chart/type", "must be one of " + ", ".join(sorted(CHART_TYPES)))
+    for key in ("x_label", "y_label"):
+        c.string(chart.get(key), f"{pointer}/chart/{key}", limit=50, required=False)
+    series = c.items(chart.get("series"), pointer + "/chart/series", limit=CHART_SERIES_MAX)
+    for i, one in enumerate(series):
+        sp = f"{pointer}/chart/series/{i}"
+        if not isinstance(one, dict):
+            c.error(sp, "expected: object")
+            continue
+        c.keys(one, frozenset({"name", "points"}), sp)
+        c.string(one.get("name"), sp + "/name", limit=50, min_len=1)
+        for j, pt in enumerate(c.items(one.get("points"), sp + "/points", limit=CHART_POINTS_MAX)):
+            pp = f"{sp}/points/{j}"
+            if not isinstance(pt, dict):
+                c.error(pp, "expected: object")
+                continue
+            c.keys(pt, frozenset({"x", "y"}), pp)
+            c.string(pt.get("x"), pp + "/x", limit=50, min_len=1)
+            y = pt.get("y")
+            if isinstance(y, bool) or not isinstance(y, (int, float)) or y != y or y in (float("inf"), float("-inf")):
+                c.error(pp + "/y", "expected: number")
+
+
 def _check_block(c: _Checker, block: Any, pointer: str, surface: str) -> None:
     if not isinstance(block, dict):
         c.error(pointer, "expected: object")
@@ -379,6 +421,8 @@ def _check_block(c: _Checker, block: Any, pointer: str, surface: str) -> None:
             _check_element(c, block["accessory"], pointer + "/accessory", ACCESSORY_ELEMENTS)
     elif kind == "header":
         c.text(block.get("text"), pointer + "/text", limit=150, plain_only=True)
+    elif kind == "data_visualization":
+        _check_chart(c, block, pointer)
     elif kind == "image":
         c.string(block.get("alt_text"), pointer + "/alt_text", limit=2000, min_len=1)
         c.string(block.get("image_url"), pointer + "/image_url", limit=3000, required="slack_file" not in block)
@@ -418,6 +462,10 @@ def _check_blocks(c: _Checker, blocks: Any, pointer: str, surface: str) -> None:
     limit = MAX_MESSAGE_BLOCKS if surface == "message" else MAX_VIEW_BLOCKS
     items = c.items(blocks, pointer, limit=limit, min_items=0)
     seen: set[str] = set()
+    charts = [i for i, b in enumerate(items) if isinstance(b, dict) and b.get("type") == "data_visualization"]
+    if len(charts) > CHARTS_PER_MESSAGE:
+        c.error(f"{pointer}/{charts[CHARTS_PER_MESSAGE]}",
+                f"no more than {CHARTS_PER_MESSAGE} data_visualization blocks allowed in a message")
     for i, block in enumerate(items):
         _check_block(c, block, f"{pointer}/{i}", surface)
         bid = block.get("block_id") if isinstance(block, dict) else None

@@ -1,9 +1,10 @@
 // Block Kit layout blocks -> DOM: section (text, fields, accessory), header,
 // divider, context, actions, input (modals), rich_text (typed messages), image,
-// markdown; and legacy attachments.
+// markdown, data_visualization (an inline SVG chart); and legacy attachments.
 //
 // ctx: {users, channels, me, onAction, state (view state values), errors ({block_id: text})}
 
+import { chart } from "./chart.js";
 import { element, h } from "./elements.js";
 import { emoji, esc, mrkdwn, plainText, textObject } from "./mrkdwn.js";
 
@@ -104,6 +105,7 @@ function layout(b, ctx) {
     case "input": return input(b, ctx);
     case "rich_text": return richText(b, ctx);
     case "image": return h("div", { class: "sk-block" }, imagePlaceholder(b.alt_text, b.title));
+    case "data_visualization": return chart(b);
     case "markdown": return h("div", { class: "sk-block sk-text", html: mrkdwn(b.text || "", ctx) });
     default: return h("div", { class: "sk-block sk-unsupported" }, `[unsupported block: ${b.type}]`);
   }
