@@ -2,7 +2,8 @@
 
 Pure: no Slack calls, no database. `manifest.yml` declares the command with
 `should_escape: true`, so users and channels arrive as `<@U123|name>` and
-`<#C123|name>`.
+`<#C123|name>`, and `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text (an
+item, a note, a reason, a name) is decoded with fmt.typed before it is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 from typing import Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import fmt
 from bot.errors import BadInput
 
 STEP_NAMES = ("monitor", "address", "handoff", "complete")
@@ -212,7 +214,7 @@ def parse_biller(value: str) -> str:
 
 
 def parse_addon(value: str) -> str:
-    value = value.strip()
+    value = fmt.typed(value).strip()
     if not value or len(value) > 80:
         raise BadInput("`addon=` is the add-on's name, 1 to 80 characters.", USAGE["new"])
     return value
@@ -324,7 +326,7 @@ def parse(text: str) -> Command:
             raise BadInput("Say which step is done.", USAGE["done"])
         word, _, note = rest.partition(" ")
         step = parse_step(word, USAGE["done"])
-        note = note.strip() or None
+        note = fmt.typed(note).strip() or None
         if note and len(note) > 2000:
             raise BadInput("The note is longer than 2,000 characters.", USAGE["done"])
         return Done(step, note)
@@ -342,13 +344,14 @@ def parse(text: str) -> Command:
                 "Only step 2 (address) may be skipped; monitor, handoff and complete are required.",
                 USAGE["skip"],
             )
-        reason = reason.strip()
+        reason = fmt.typed(reason).strip()
         if not reason:
             raise BadInput("Give the reason step 2 is not applicable.", USAGE["skip"])
         if len(reason) > 2000:
             raise BadInput("The reason is longer than 2,000 characters.", USAGE["skip"])
         return Skip(step, reason)
     if verb == "item":
+        rest = fmt.typed(rest).strip()
         if not rest:
             raise BadInput("Say what the item is.", USAGE["item"])
         if len(rest) > 2000:
@@ -360,6 +363,7 @@ def parse(text: str) -> Command:
         m = re.fullmatch(r"#?(\d{1,6})", rest)
         if m:
             return OpenCase(item_number=int(m.group(1)))
+        rest = fmt.typed(rest).strip()
         if len(rest) > 2000:
             raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
         return OpenCase(text=rest)

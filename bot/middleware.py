@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 from slack_bolt import BoltContext, BoltResponse
 
+from bot import gateway
 from bot.deps import Deps
 from bot.reply import tell
 from bot.views.blocks import parse_value
@@ -71,6 +72,13 @@ def project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
 
 def register(app, deps: Deps) -> None:
     s = deps.settings
+
+    @app.middleware
+    def through_the_gateway(context: BoltContext, next: Callable):  # noqa: A002
+        # Every answer of this request (client calls, ack, respond) is rendered
+        # by bot.views.blocks: typed text escaped, the bot's own mentions live.
+        gateway.install(context, deps.client)
+        next()
 
     @app.middleware
     def resolve_context(body: dict, context: BoltContext, next: Callable):  # noqa: A002

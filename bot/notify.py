@@ -20,6 +20,8 @@ conditional UPDATE; only the claimant calls Slack. So:
 
 from __future__ import annotations
 
+from bot import fmt
+
 import itertools
 import logging
 import os
@@ -272,7 +274,7 @@ class Notifier:
             target = self.managers_channel
         if target is None:
             return
-        where = f"<#{row.channel_id}>" if row.channel_id[:1] in ("C", "G") else "a direct message"
+        where = fmt.channel(row.channel_id) if row.channel_id[:1] in ("C", "G") else "a direct message"
         what = f"{p.addon} · {p.biller_id}" if p is not None else "a project"
         text = (f":warning: I could not post the {row.kind.replace('_', ' ')} for {what} in {where} after "
                 f"{row.attempts} attempts (last error: `{err}`). I keep retrying, at most hourly; nothing is "

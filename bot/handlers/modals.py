@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import fmt
+
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
@@ -75,7 +77,7 @@ def register(app, deps) -> None:
         show_checklist(deps, snap)
         client.chat_postMessage(
             channel=snap.channel_id,
-            text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by <@{actor.user_id}>. "
+            text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by {fmt.user(actor.user_id)}. "
                  "Nothing on this project can change now.",
         )
 

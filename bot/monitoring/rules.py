@@ -6,6 +6,8 @@ No Slack, no database: plain dates, datetimes and DaySummary in, answers out.
 
 from __future__ import annotations
 
+from bot import fmt
+
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -162,10 +164,10 @@ def next_alert_state(current: str, action: str, by: Optional[str] = None) -> str
     """The state an action leads to, or Conflict saying why not."""
     target = ACTIONS[action]
     if current in FINAL_STATES:
-        who = f" by <@{by}>" if by else ""
+        who = f" by {fmt.user(by)}" if by else ""
         raise Conflict(f"This alert was already {_DONE_WORDS[current]}{who}; nothing changed.")
     if current == target:
-        who = f" by <@{by}>" if by else ""
+        who = f" by {fmt.user(by)}" if by else ""
         raise Conflict(f"This alert was already {_DONE_WORDS[current]}{who}.")
     return target
 

@@ -135,7 +135,7 @@ def _item_blocks(p: ProjectSnapshot) -> list[Block]:
             line = f":white_check_mark: ~#{it.number}~ {it.text}\nRemedied: {it.note or '—'}"
         else:
             case = it.case_external_id or "pending delivery"
-            link = f"<{it.case_url}|{case}>" if it.case_url else case
+            link = fmt.link(it.case_url, case) if it.case_url else case
             line = f":arrow_right: *#{it.number}* {it.text}\nClient Services case {link}"
         acc = None
         if it.status == "open" and not p.locked:
@@ -169,7 +169,7 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
         return [section(f"No open post-live projects {who}. Register one with `/addon new`.")]
     lines = [f"*Open post-live projects ({'yours' if scope == 'mine' else 'all'}): {len(rows):,}*"]
     for p, (done, total) in rows[:100]:
-        lines.append(f"• <#{p.channel_id}> {p.addon} · {p.biller_id} · live {fmt.day(p.golive)} · {done}/{total}")
+        lines.append(f"• {fmt.channel(p.channel_id)} {p.addon} · {p.biller_id} · live {fmt.day(p.golive)} · {done}/{total}")
     if len(rows) > 100:
         lines.append(f"…and {len(rows) - 100:,} more.")
     text = "\n".join(lines)
@@ -193,7 +193,7 @@ def home_view(rows: list[tuple[Any, tuple[int, int]]]) -> dict:
     for p, (done, total) in rows[:45]:
         bar = "▰" * done + "▱" * (total - done)
         blocks.append(section(
-            f"*{p.addon}* · {p.biller_id}\n<#{p.channel_id}> · live {fmt.day(p.golive)} · {bar} {done}/{total}"
+            f"*{p.addon}* · {p.biller_id}\n{fmt.channel(p.channel_id)} · live {fmt.day(p.golive)} · {bar} {done}/{total}"
         ))
     if len(rows) > 45:
         blocks.append(context(f"…and {len(rows) - 45:,} more: `/addon list`."))
