@@ -28,7 +28,7 @@ Block = dict[str, Any]
 # primitives) is rendered by bot.gateway on its way out, so a new view cannot
 # forget it.
 _TOKEN = re.compile(f"{LIVE_OPEN}([^{LIVE_OPEN}{LIVE_CLOSE}]*){LIVE_CLOSE}")
-_LIVE_MENTION = re.compile(r"[@#][UWCG][A-Z0-9]{2,20}")
+_LIVE_MENTION = re.compile(r"[@#][UWCG][A-Z0-9]{1,20}")
 _LIVE_LINK = re.compile(r"(https?://[^\s|<>]+)\|(.*)", re.S)
 _MRKDWN_LIMIT = 3000
 
