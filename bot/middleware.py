@@ -4,6 +4,11 @@
   not) and which project the request is about; listeners read
   `context["actor"]`, `context["project_id"]` and `context["channel_id"]`
   and never re-derive them.
+- once_per_event: each Slack event is acted on once, across restarts and
+  instances: its `event_id` is claimed in the database (storage/events.py)
+  before anything runs; a re-delivery (Slack's retry after no 200 in 3 s,
+  with X-Slack-Retry-Num, or a Socket Mode envelope sent again) is answered
+  200 at once and runs nothing. https://api.slack.com/apis/events-api#retries
 - external_users_change_nothing: people of another organisation (Slack
   Connect) change nothing on any interactive surface: a button, menu,
   shortcut or modal submission from them is answered politely and runs
@@ -26,6 +31,7 @@ from bot.views.blocks import parse_value
 from bot.views.ids import A_HANDOFF_ACK
 from bot.views.workflow import refusal_modal
 from bot.workflow import EXTERNAL_REFUSAL, Actor, is_external
+from storage import events, repo
 
 log = logging.getLogger("addon_bot.middleware")
 
@@ -70,8 +76,36 @@ def project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
     return pid, channel
 
 
+def event_key(body: dict) -> Optional[tuple[str, str]]:
+    """(event_id, kind) of an Events API delivery, else None (commands and
+    interactions carry no id: Slack does not retry them)."""
+    if body.get("type") != "event_callback" or not body.get("event_id"):
+        return None
+    return str(body["event_id"]), str((body.get("event") or {}).get("type") or "event")
+
+
 def register(app, deps: Deps) -> None:
     s = deps.settings
+
+    @app.middleware
+    def once_per_event(body: dict, req, next: Callable):  # noqa: A002
+        key = event_key(body)
+        if key is None:
+            return next()
+        with repo.transaction(deps.session_factory) as session:
+            first = events.claim(session, key[0], key[1], deps.clock())
+        if not first:
+            retry = (req.headers.get("x-slack-retry-num") or [""])[0]
+            reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+            log.info("event %s (%s) already taken; re-delivery %s %s dropped", key[0], key[1], retry, reason)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def forget_old_events(now) -> None:
+        with repo.transaction(deps.session_factory) as session:
+            events.prune(session, now)
+
+    deps.ticks.append(forget_old_events)  # the dedupe's own upkeep, once a minute
 
     @app.middleware
     def through_the_gateway(context: BoltContext, next: Callable):  # noqa: A002

@@ -196,5 +196,18 @@ class Audit(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class SlackEvent(SQLModel, table=True):
+    """A Slack delivery already taken: an Events API `event_id`, or a Socket
+    Mode envelope. Slack re-delivers with the same id when it saw no 200 in
+    3 s (https://api.slack.com/apis/events-api#retries); the first instance to
+    insert the row acts, every other delivery is answered 200 and dropped."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (Index("ix_slack_event_received", "received_at"),)
+    event_id: str = Field(primary_key=True, max_length=100)
+    kind: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
 # Tables whose rows belong to a project and freeze with it.
 LOCKED_CHILD_TABLES = ("step_state", "item", "cs_case", "handoff", "daily_summary", "alert")

@@ -114,10 +114,12 @@ class DeliveryCore:
     def _public_url(self) -> str:
         return self.api.public_url()
 
-    def _deliver(self, kind: str, body: str, content_type: str, payload: JSON) -> tuple[httpx.Response, bool]:
+    def _deliver(self, kind: str, body: str, content_type: str, payload: JSON,
+                 extra_headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, bool]:
         """Send one signed request; returns (response, acknowledged in time with 200)."""
         url = self._bot_url()
-        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **self.sign(body)}
+        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **self.sign(body),
+                   **(extra_headers or {})}
         start = time.perf_counter()
         try:
             resp = self._http.post(url, content=body.encode("utf-8"), headers=headers)
