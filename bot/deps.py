@@ -62,5 +62,6 @@ def make_deps(settings: Settings, engine=None) -> Deps:
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
         session_factory=sf,
         client=client,
-        directory=Directory(client),
+        # users.info runs before the ack: it never waits out a 429 (bot.directory says what then).
+        directory=Directory(client.copy_for(retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])),
     )

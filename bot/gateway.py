@@ -6,11 +6,12 @@ live). A view cannot forget to escape, because no view escapes.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot.views.blocks import render_payload
@@ -70,8 +71,33 @@ class RenderingRespond(Respond):
         return super().__call__(text, blocks, attachments, **kw)
 
 
+# views.open / views.push use a trigger_id that expires 3 s after the click:
+# waiting out a 429 for them only turns it into expired_trigger_id.
+_TRIGGERED = ("/views.open", "/views.push")
+
+
+class PacedRetry(RateLimitErrorRetryHandler):
+    """Waits out a 429 (Retry-After) only where waiting harms nobody: never
+    before the request is acknowledged (Slack shows operation_timeout after
+    3 s, https://api.slack.com/interactivity/handling#acknowledgment_response)
+    and never for a call spending a trigger_id. Elsewhere the call fails at
+    once and its caller says so."""
+
+    def __init__(self, may_wait: Callable[[], bool], max_retry_count: int = 3):
+        super().__init__(max_retry_count=max_retry_count)
+        self.may_wait = may_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return self.may_wait() and not request.url.endswith(_TRIGGERED)
+
+
 def install(context, client: Gateway) -> None:
     """Route one request's client, ack and respond through the gateway (bot.middleware)."""
-    context["client"] = client
-    context["ack"] = RenderingAck()
+    ack = RenderingAck()
+    handlers = [h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
+    handlers.append(PacedRetry(lambda: ack.response is not None))
+    context["client"] = client.copy_for(retry_handlers=handlers)
+    context["ack"] = ack
     context["respond"] = RenderingRespond(response_url=context.response_url, proxy=client.proxy, ssl=client.ssl)

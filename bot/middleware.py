@@ -76,6 +76,30 @@ def project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
     return pid, channel
 
 
+UNRESOLVED = ("I could not check your Slack account just now (Slack asked me to slow down), so I did "
+              "nothing. Please try again in a few seconds.")
+
+
+def _unresolved(body: dict, context: BoltContext) -> BoltResponse:
+    log.warning("could not resolve user %s's organisation; %s not run", user_of(body)[0],
+                body.get("command") or body.get("type"))
+    if body.get("command"):
+        return BoltResponse(status=200, headers={"Content-Type": "application/json"},
+                            body=json.dumps({"response_type": "ephemeral", "text": UNRESOLVED}))
+    if body.get("type") == "view_submission":
+        return BoltResponse(status=200, headers={"Content-Type": "application/json"},
+                            body=json.dumps({"response_action": "errors",
+                                             "errors": {b["block_id"]: UNRESOLVED[:150] for b in
+                                                        [b for b in (body.get("view") or {}).get("blocks") or []
+                                                         if b.get("type") == "input"][:1]}}))
+    if context.respond is not None and body.get("response_url"):
+        try:
+            context.respond(text=UNRESOLVED, response_type="ephemeral", replace_original=False)
+        except Exception as e:  # noqa: BLE001 - the answer is best effort; the refusal stands
+            log.warning("could not tell the user: %s", e)
+    return BoltResponse(status=200, body="")
+
+
 def event_key(body: dict) -> Optional[tuple[str, str]]:
     """(event_id, kind) of an Events API delivery, else None (commands and
     interactions carry no id: Slack does not retry them)."""
@@ -120,6 +144,10 @@ def register(app, deps: Deps) -> None:
         if user_id:
             home_team, home_ent, _ = deps.directory.home()
             team, ent = deps.directory.user_org(user_id, hint_team)
+            if team is None and (body.get("command") or body.get("type") in _INTERACTIVE):
+                # Not known, and Slack would not say just now: neither guessed
+                # external (a false refusal) nor internal; nothing runs.
+                return _unresolved(body, context)
             context["actor"] = Actor(
                 user_id=user_id,
                 team_id=team,

@@ -8,6 +8,7 @@ late answers (see :mod:`.driver`). :mod:`.interactions` and :mod:`.events` build
 from __future__ import annotations
 
 import itertools
+import secrets
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -65,6 +66,8 @@ class DeliveryCore:
         self._verifier = SignatureVerifier(signing_secret)
         self._client: httpx.Client | None = None
         self._event_ids = itertools.count(1)
+        # Slack's event ids are unique across deliveries (bots dedupe on them): never reuse one.
+        self._event_prefix = secrets.token_hex(4).upper()
 
     @property
     def _http(self) -> httpx.Client:

@@ -49,7 +49,7 @@ class EventsMixin(DeliveryCore):
             "api_app_id": self.ws.app_id,
             "event": body_event,
             "type": "event_callback",
-            "event_id": f"Ev{seq:08d}LOCAL",
+            "event_id": f"Ev{self._event_prefix}{seq:06d}",
             "event_time": int(self.ws.now()),
             "authorizations": [
                 {
@@ -78,6 +78,8 @@ class EventsMixin(DeliveryCore):
                 resp, in_time, failure = self._redeliver(envelope, num, reason)
                 if in_time:
                     break
+        if resp is None and failure is not None:
+            raise failure  # nobody answered, nor any retry: as before retries, the transport's error
         if resp is None:
             raise LocalSlackError(f"the bot did not answer {kind} {envelope['event_id']} in time, nor its retries")
         return resp
