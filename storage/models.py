@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -207,6 +207,17 @@ class SlackEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=100)
     kind: str = Field(max_length=64)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class TypedText(SQLModel, table=True):
+    """Text a person typed that a button must carry (a note awaiting a
+    confirmation): kept here, the button carries only its id. Button values
+    hold at most 2,000 characters (https://api.slack.com/reference/block-kit/block-elements#button)."""
+
+    __tablename__ = "typed_text"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # Tables whose rows belong to a project and freeze with it.

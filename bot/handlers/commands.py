@@ -82,7 +82,8 @@ def _done(deps, cmd: cmds.Done, actor, body, respond, client, context):
     try:
         snap = deps.service.mark_done(actor, pid, cmd.step, cmd.note, audit_surface(body))
     except ConfirmationNeeded as e:
-        _ephemeral(respond, e.message, views.monitor_confirm_blocks(e.message, pid, cmd.step, cmd.note))
+        note_id = deps.service.keep_text(cmd.note) if cmd.note else None  # never typed text in a button
+        _ephemeral(respond, e.message, views.monitor_confirm_blocks(e.message, pid, cmd.step, note_id))
         return
     show_checklist(deps, snap)
     info = STEP_BY_KEY[cmd.step]

@@ -101,6 +101,22 @@ def _walk(node: Any) -> Any:
     return out
 
 
+def text_size(blocks: list[Block]) -> int:
+    """Characters of text across blocks, as Slack counts them for msg_blocks_too_long."""
+    total, stack = 0, list(blocks)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "text" and isinstance(v, str):
+                    total += len(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
+
+
 def render_payload(payload: dict) -> dict:
     """A copy of an outgoing payload (a message, a view, an ack, a response)
     with its fallback `text` rendered, and any text object that did not come

@@ -11,7 +11,7 @@ from bot import fmt
 from bot.commands import HELP_LINES, USAGE
 from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
 from bot.views.blocks import (
-    Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
+    Block, button, context, divider, text_size, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
 from bot.views.ids import (
     A_ADD_ITEM, A_COMPLETE, A_HANDOFF, A_ITEM_CASE, A_ITEM_RESOLVE, A_MONITOR_CONFIRM, A_REFRESH, A_SKIP,
@@ -46,7 +46,7 @@ def checklist_text(p: ProjectSnapshot) -> str:
     return f"Post-live checklist for {title(p)}: {state}."
 
 
-def _step_line(p: ProjectSnapshot, key: str) -> str:
+def _step_line(p: ProjectSnapshot, key: str, clip: int = 2000) -> str:
     info = next(s for s in STEPS if s.key == key)
     sv = p.step(key)
     state = sv.state if not (key == "complete" and p.locked) else DONE
@@ -56,9 +56,9 @@ def _step_line(p: ProjectSnapshot, key: str) -> str:
         line += f"\nCompleted by {fmt.user(p.completed_by)} on {fmt.local_date(p.completed_at, p.tz)}."
     elif state == DONE:
         line += f"\nDone by {fmt.user(sv.by)} on {fmt.local_date(sv.at, p.tz)}"
-        line += f": {sv.note}" if sv.note else "."
+        line += f": {fmt.clip(sv.note, clip)}" if sv.note else "."
     elif state == NOT_APPLICABLE:
-        line += f"\nNot applicable ({fmt.user(sv.by)}): {sv.note}"
+        line += f"\nNot applicable ({fmt.user(sv.by)}): {fmt.clip(sv.note or '', clip)}"
     else:
         line += f"\n{info.description}"
     if key == "monitor":
@@ -86,7 +86,23 @@ def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
     return button("Reopen", A_STEP_UNDO, v)
 
 
+# Slack refuses a message whose blocks carry more than about 12,000 characters
+# of text (msg_blocks_too_long, https://api.slack.com/methods/chat.update#errors):
+# long notes and items are folded, shorter each round, until the checklist fits
+# with its buttons. The full text stays in the record (and in the item's modals).
+CHECKLIST_TEXT_BUDGET = 11000
+_FOLDS = (2000, 700, 350, 180, 90)
+
+
 def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None) -> list[Block]:
+    for clip in _FOLDS:
+        blocks = _checklist_blocks(p, latest_summary_line, clip)
+        if text_size(blocks) <= CHECKLIST_TEXT_BUDGET:
+            break
+    return blocks
+
+
+def _checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str], clip: int) -> list[Block]:
     done, total = p.progress()
     header = f"{'🔒 ' if p.locked else ''}Post-live: {title(p)}"
     blocks: list[Block] = [
@@ -107,11 +123,11 @@ def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = No
         divider(),
     ]
     for st in STEPS:
-        blocks.append(section(_step_line(p, st.key), _step_button(p, st.key), block_id=f"step_{st.key}"))
+        blocks.append(section(_step_line(p, st.key, clip), _step_button(p, st.key), block_id=f"step_{st.key}"))
         if st.key == "monitor" and latest_summary_line:
             blocks.append(context(latest_summary_line))
         if st.key == "address":
-            blocks.extend(_item_blocks(p))
+            blocks.extend(_item_blocks(p, clip))
     if p.locked:
         blocks.append(context(f":lock: Completed and archived on {fmt.local_date(p.completed_at, p.tz)}. "
                               "Nothing on this project can change."))
@@ -121,22 +137,23 @@ def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = No
     return blocks
 
 
-def _item_blocks(p: ProjectSnapshot) -> list[Block]:
+def _item_blocks(p: ProjectSnapshot, clip: int = 2000) -> list[Block]:
     out: list[Block] = []
     shown = p.items[-15:]  # keep the message under Slack's 50 blocks
     if len(p.items) > len(shown):
         out.append(context(f"{len(p.items) - len(shown)} earlier item(s) not shown."))
     for it in shown:
+        text = fmt.clip(it.text, clip)
         if it.status == "open":
-            line = f":small_orange_diamond: *#{it.number}* {it.text}"
+            line = f":small_orange_diamond: *#{it.number}* {text}"
             if it.case_status == "failed":
                 line += "\nThe Client Services case for it was refused; remedy it or open a case again."
         elif it.status == "remedied":
-            line = f":white_check_mark: ~#{it.number}~ {it.text}\nRemedied: {it.note or '—'}"
+            line = f":white_check_mark: ~#{it.number}~ {text}\nRemedied: {fmt.clip(it.note or '—', clip)}"
         else:
             case = it.case_external_id or "pending delivery"
             link = fmt.link(it.case_url, case) if it.case_url else case
-            line = f":arrow_right: *#{it.number}* {it.text}\nClient Services case {link}"
+            line = f":arrow_right: *#{it.number}* {text}\nClient Services case {link}"
         acc = None
         if it.status == "open" and not p.locked:
             acc = {
@@ -260,10 +277,11 @@ def confirm_monitor_modal(p: ProjectSnapshot, message: str) -> dict:
     return modal(V_CONFIRM_MONITOR, "Mark monitor done?", [section(message)], {"p": p.id}, submit="Mark done")
 
 
-def monitor_confirm_blocks(message: str, project_id: int, step: str, note: Optional[str]) -> list[Block]:
-    """`/addon done monitor` with open alerts: the question, and the button that confirms."""
+def monitor_confirm_blocks(message: str, project_id: int, step: str, note_id: Optional[int]) -> list[Block]:
+    """`/addon done monitor` with open alerts: the question, and the button that confirms.
+    The note itself is kept (bot.service.keep_text); the button carries its id only."""
     return [section(message), {"type": "actions", "elements": [
-        button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, note=note), style="danger"),
+        button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, t=note_id), style="danger"),
     ]}]
 
 

@@ -85,7 +85,7 @@ class RateLimiter:
     def _bucket(self, key: tuple[str, str], now: float) -> _Bucket | None:
         method, channel = key
         if method == "chat.postMessage":
-            cap, rate = POST_BURST, POST_PER_SECOND_PER_CHANNEL * self.scale
+            cap, rate = POST_BURST * max(1.0, self.scale), POST_PER_SECOND_PER_CHANNEL * self.scale
         elif method in METHOD_TIER:
             per_min = TIER_PER_MINUTE[METHOD_TIER[method]] * self.scale
             cap, rate = per_min, per_min / 60.0

@@ -1,4 +1,4 @@
-"""slack deliveries already taken (event_id, Socket Mode envelope)
+"""slack deliveries already taken (event_id, Socket Mode envelope); typed text kept for a button
 
 Each Slack event is acted on once, across restarts and instances: the row is
 the claim.
@@ -25,8 +25,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_index("ix_slack_event_received", "slack_event", ["received_at"], unique=False)
+    op.create_table(
+        "typed_text",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("typed_text")
     op.drop_index("ix_slack_event_received", table_name="slack_event")
     op.drop_table("slack_event")
