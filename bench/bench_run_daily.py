@@ -14,6 +14,12 @@ another (so each gets a core), then measures:
      local workspace; wall time inside the command (imports excluded), its CPU
      and peak RSS, and those of the worker processes it reads payments in;
   c. run-daily again: nothing is posted twice (the re-run reads every day again);
+  e. Slack's rates: the local workspace answers as Slack's rate limits do
+     (`--rates slack`, the default: Tier 2 20/min, Tier 3 50/min, Tier 4
+     100/min, chat.postMessage about 1/s per channel; 429 with Retry-After);
+     the calls run-daily made per method, and the floor those rates set
+     (the slowest method's calls / its rate) against the wall time of b.
+     `--rates relaxed` multiplies every rate by 1,000.
   d. memory against volume: run-daily of a few projects at a small and at a
      large daily volume (fresh databases): peak RSS of each, and the
      tracemalloc peak of a re-run (allocations after the start-up imports).
@@ -74,10 +80,12 @@ def _serve_payments(queue: Any, stop: Any, profiles: list[tuple[str, float]], da
     sim.stop()
 
 
-def _serve_slack(queue: Any, commands: Any, channels: list[str]) -> None:
+def _serve_slack(queue: Any, commands: Any, channels: list[str], rate_scale: float = 1.0) -> None:
+    from collections import Counter
+
     from bot.sandbox.localslack import LocalSlack
 
-    ws = LocalSlack(signing_secret=SECRET, bot_token=TOKEN)
+    ws = LocalSlack(signing_secret=SECRET, bot_token=TOKEN, rate_scale=rate_scale)
     ws.add_user(MGR, "maria", team_id="T0INTERNAL")
     for c in channels:
         ws.add_channel(c, c.lower(), members=[MGR])
@@ -87,8 +95,11 @@ def _serve_slack(queue: Any, commands: Any, channels: list[str]) -> None:
         if cmd == "stop":
             break
         posts = ws.calls_to("chat.postMessage")
+        per_channel = Counter(str(p.get("channel")) for p in posts)
         queue.put({"posts": len(posts), "summaries": sum(1 for p in posts if str(p.get("text", "")).startswith(
-            "Payments summary")), "errors": [str(e) for e in ws.errors][:5]})
+            "Payments summary")), "errors": [str(e) for e in ws.errors][:5],
+            "calls": dict(Counter(m for m, _ in ws.calls)), "ratelimited": len(ws.ws.rate_limited),
+            "max_posts_per_channel": max(per_channel.values(), default=0)})
     ws.stop()
 
 
@@ -145,9 +156,25 @@ def _env(db_url: str, slack_url: str, pay_url: str) -> dict[str, str]:
             "PAYMENTS_API_URL": pay_url, "LOG_LEVEL": "ERROR", "CS_CHANNEL": "", "MANAGERS_CHANNEL": ""}
 
 
+def _print_rates(counted: dict, seconds: float, projects: int, rates: str) -> None:
+    from bot.sandbox.localslack.limits import METHOD_TIER, POST_PER_SECOND_PER_CHANNEL, TIER_PER_MINUTE
+
+    calls = counted["calls"]
+    floors = {m: n / (TIER_PER_MINUTE[METHOD_TIER[m]] / 60.0) for m, n in calls.items() if m in METHOD_TIER}
+    floors["chat.postMessage (busiest channel)"] = counted["max_posts_per_channel"] / POST_PER_SECOND_PER_CHANNEL
+    slowest = max(floors, key=floors.get)
+    tier3 = sum(n for m, n in calls.items() if METHOD_TIER.get(m) == 3)
+    print(f"e. Slack's rates ({rates}): calls " + ", ".join(f"{m} {n:,}" for m, n in sorted(calls.items())))
+    print(f"   Tier-3 calls per project {tier3 / max(1, projects):.2f}; answered 429: {counted['ratelimited']:,}; "
+          f"floor {floors[slowest]:.1f} s ({slowest}); run-daily {seconds:.1f} s = "
+          f"{seconds / max(floors[slowest], 1e-9):.2f}x the floor")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", type=int, default=1000)
+    ap.add_argument("--rates", choices=("slack", "relaxed"), default="slack",
+                    help="the workspace's rate limits: Slack's (default) or 1,000 times those")
     ap.add_argument("--payments", type=int, default=500_000, help="payments on the day across all projects")
     ap.add_argument("--date", type=date.fromisoformat, default=date(2026, 3, 11), help="a local day (a Wednesday)")
     ap.add_argument("--mem-projects", type=int, default=10, help="projects of the memory runs (d)")
@@ -170,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     pq, pstop = ctx.Queue(), ctx.Event()
     sq, scmd = ctx.Queue(), ctx.Queue()
     pay = ctx.Process(target=_serve_payments, args=(pq, pstop, profiles, day), daemon=True)
-    sl = ctx.Process(target=_serve_slack, args=(sq, scmd, channels), daemon=True)
+    sl = ctx.Process(target=_serve_slack, args=(sq, scmd, channels, 1.0 if args.rates == "slack" else 1000.0),
+                     daemon=True)
     pay.start()
     sl.start()
     with tempfile.TemporaryDirectory(prefix="addon-bench-") as tmp:
@@ -197,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"{b['workers_maxrss_kib'] / 1024:,.0f} MiB each at most), simulator {cpu_b[0]:.1f} s, "
                   f"Slack workspace {cpu_b[1]:.1f} s")
             print(f"   {b['summary_line']}")
+            _print_rates(posted, b["seconds"], args.projects, args.rates)
             c = _run_daily(env, day)
             scmd.put("count")
             again = sq.get(timeout=60)

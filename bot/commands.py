@@ -2,7 +2,8 @@
 
 Pure: no Slack calls, no database. `manifest.yml` declares the command with
 `should_escape: true`, so users and channels arrive as `<@U123|name>` and
-`<#C123|name>`.
+`<#C123|name>`, and `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text (an
+item, a note, a reason, a name) is decoded with fmt.typed before it is kept.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional, Union
 
+from bot import fmt
 from bot.checks.calendar_days import parse_calendar
 from bot.errors import BadInput
 from bot.suggest import closest, did_you_mean
@@ -271,7 +273,7 @@ def parse(text: str) -> Command:
             raise BadInput("Say which step is done.", USAGE["done"])
         word, _, note = rest.partition(" ")
         step = parse_step(word, USAGE["done"])
-        note = note.strip() or None
+        note = fmt.typed(note).strip() or None
         if note and len(note) > 2000:
             raise BadInput("The note is longer than 2,000 characters.", USAGE["done"])
         return Done(step, note)
@@ -289,13 +291,14 @@ def parse(text: str) -> Command:
                 "Only step 2 (address) may be skipped; monitor, handoff and complete are required.",
                 USAGE["skip"],
             )
-        reason = reason.strip()
+        reason = fmt.typed(reason).strip()
         if not reason:
             raise BadInput("Give the reason step 2 is not applicable.", USAGE["skip"])
         if len(reason) > 2000:
             raise BadInput("The reason is longer than 2,000 characters.", USAGE["skip"])
         return Skip(step, reason)
     if verb == "item":
+        rest = fmt.typed(rest).strip()
         if not rest:
             raise BadInput("Say what the item is.", USAGE["item"])
         if len(rest) > 2000:
@@ -306,10 +309,11 @@ def parse(text: str) -> Command:
             raise BadInput("Name the item number, or describe the case.", USAGE["case"])
         m = re.fullmatch(r"#?(\d{1,6})(?:\s*\|\s*(.*))?", rest, re.S)
         if m:
-            more = (m.group(2) or "").strip() or None
+            more = fmt.typed(m.group(2) or "").strip() or None
             if more and len(more) > 2000:
                 raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
             return OpenCase(item_number=int(m.group(1)), text=more)
+        rest = fmt.typed(rest).strip()
         if len(rest) > 2000:
             raise BadInput("The description is longer than 2,000 characters.", USAGE["case"])
         return OpenCase(text=rest)

@@ -11,6 +11,8 @@ is already complete: the next `complete` finds it so and locks.
 
 from __future__ import annotations
 
+from bot import fmt
+
 import logging
 from typing import Optional
 
@@ -64,7 +66,7 @@ def post_report(deps: Deps, snap: ProjectSnapshot) -> None:
         deps.client.chat_postMessage(
             channel=snap.channel_id,
             text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by "
-                 f"<@{snap.completed_by}>. Nothing on this project can change now.")
+                 f"{fmt.user(snap.completed_by)}. Nothing on this project can change now.")
     except SlackApiError as e:
         log.warning("closing report of project %s not posted (%s); `/addon report` shows it",
                     snap.id, e.response.get("error"))

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional
 
-from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.directory import Directory
+from bot.gateway import Gateway
 from bot.scheduler import TickJob
 from bot.service import Service
 from bot.settings import Settings
@@ -40,7 +40,7 @@ class Deps:
     settings: Settings
     service: Service
     session_factory: SessionFactory
-    client: WebClient
+    client: Gateway
     directory: Directory
     clock: Callable[[], datetime] = utc_now
     # monitoring (bot.monitoring.wiring)
@@ -61,7 +61,7 @@ class Deps:
 def make_deps(settings: Settings, engine=None) -> Deps:
     engine = engine or make_engine(settings.DATABASE_URL)
     sf = SessionFactory(engine)
-    client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
+    client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
     client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2),
                                   RateLimitErrorRetryHandler(max_retry_count=3)])
     return Deps(
@@ -69,5 +69,6 @@ def make_deps(settings: Settings, engine=None) -> Deps:
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
         session_factory=sf,
         client=client,
-        directory=Directory(client),
+        # users.info runs before the ack: it never waits out a 429 (bot.directory says what then).
+        directory=Directory(client.copy_for(retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])),
     )

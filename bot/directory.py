@@ -54,14 +54,17 @@ class Directory:
         if hit and now - hit[0] < self.ttl:
             return hit[1], hit[2]
         try:
+            # In the 3-second path: a 429 is not waited out (bot.gateway), it fails here at once.
             u = self.client.users_info(user=user_id)["user"]
             team = u.get("team_id") or hint_team
             ent = (u.get("enterprise_user") or {}).get("enterprise_id")
         except SlackApiError as e:
             log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
-            team, ent = hint_team, None
+            if hit:  # what we knew a while ago beats a guess: a person's organisation rarely changes
+                return hit[1], hit[2]
             if hint_team is None:
-                return None, None  # unknown: treated as external, not cached
+                return None, None  # unknown: not cached; the caller must not guess
+            team, ent = hint_team, None
         with self._lock:
             self._users[user_id] = (now, team, ent)
         return team, ent

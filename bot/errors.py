@@ -9,7 +9,9 @@ class DomainError(Exception):
     """An expected refusal: shown to the user, nothing changed."""
 
     def __init__(self, message: str, usage: Optional[str] = None):
-        super().__init__(message)
+        # str(error) (logs, tests) reads the bot's own mentions as Slack writes
+        # them; `message` keeps them as tokens for bot.views.blocks.render.
+        super().__init__(message.replace("\ue000", "<").replace("\ue001", ">"))
         self.message = message
         self.usage = usage
 

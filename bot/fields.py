@@ -9,6 +9,7 @@ from datetime import date
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import fmt
 from bot.errors import BadInput
 from bot.suggest import date_problem, did_you_mean
 
@@ -143,7 +144,7 @@ def parse_biller(value: str) -> str:
 
 
 def parse_addon(value: str) -> str:
-    value = value.strip()
+    value = fmt.typed(value).strip()
     if not value or len(value) > 80:
         raise BadInput("`addon=` is the add-on's name, 1 to 80 characters.", USAGE["new"])
     return value

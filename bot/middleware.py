@@ -4,6 +4,11 @@
   not) and which project the request is about; listeners read
   `context["actor"]`, `context["project_id"]` and `context["channel_id"]`
   and never re-derive them.
+- once_per_event: each Slack event is acted on once, across restarts and
+  instances: its `event_id` is claimed in the database (storage/events.py)
+  before anything runs; a re-delivery (Slack's retry after no 200 in 3 s,
+  with X-Slack-Retry-Num, or a Socket Mode envelope sent again) is answered
+  200 at once and runs nothing. https://api.slack.com/apis/events-api#retries
 - external_users_change_nothing: people of another organisation (Slack
   Connect) change nothing on any interactive surface: a button, menu,
   shortcut or modal submission from them is answered politely and runs
@@ -19,12 +24,14 @@ from typing import Callable, Optional
 
 from slack_bolt import BoltContext, BoltResponse
 
+from bot import gateway
 from bot.deps import Deps
 from bot.reply import tell
 from bot.views.blocks import parse_value
 from bot.views.ids import A_HANDOFF_ACK
 from bot.views.workflow import refusal_modal
 from bot.workflow import EXTERNAL_REFUSAL, Actor, is_external
+from storage import events, repo
 
 log = logging.getLogger("addon_bot.middleware")
 
@@ -69,8 +76,67 @@ def project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
     return pid, channel
 
 
+UNRESOLVED = ("I could not check your Slack account just now (Slack asked me to slow down), so I did "
+              "nothing. Please try again in a few seconds.")
+
+
+def _unresolved(body: dict, context: BoltContext) -> BoltResponse:
+    log.warning("could not resolve user %s's organisation; %s not run", user_of(body)[0],
+                body.get("command") or body.get("type"))
+    if body.get("command"):
+        return BoltResponse(status=200, headers={"Content-Type": "application/json"},
+                            body=json.dumps({"response_type": "ephemeral", "text": UNRESOLVED}))
+    if body.get("type") == "view_submission":
+        return BoltResponse(status=200, headers={"Content-Type": "application/json"},
+                            body=json.dumps({"response_action": "errors",
+                                             "errors": {b["block_id"]: UNRESOLVED[:150] for b in
+                                                        [b for b in (body.get("view") or {}).get("blocks") or []
+                                                         if b.get("type") == "input"][:1]}}))
+    if context.respond is not None and body.get("response_url"):
+        try:
+            context.respond(text=UNRESOLVED, response_type="ephemeral", replace_original=False)
+        except Exception as e:  # noqa: BLE001 - the answer is best effort; the refusal stands
+            log.warning("could not tell the user: %s", e)
+    return BoltResponse(status=200, body="")
+
+
+def event_key(body: dict) -> Optional[tuple[str, str]]:
+    """(event_id, kind) of an Events API delivery, else None (commands and
+    interactions carry no id: Slack does not retry them)."""
+    if body.get("type") != "event_callback" or not body.get("event_id"):
+        return None
+    return str(body["event_id"]), str((body.get("event") or {}).get("type") or "event")
+
+
 def register(app, deps: Deps) -> None:
     s = deps.settings
+
+    @app.middleware
+    def once_per_event(body: dict, req, next: Callable):  # noqa: A002
+        key = event_key(body)
+        if key is None:
+            return next()
+        with repo.transaction(deps.session_factory) as session:
+            first = events.claim(session, key[0], key[1], deps.clock())
+        if not first:
+            retry = (req.headers.get("x-slack-retry-num") or [""])[0]
+            reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+            log.info("event %s (%s) already taken; re-delivery %s %s dropped", key[0], key[1], retry, reason)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def forget_old_events(now) -> None:
+        with repo.transaction(deps.session_factory) as session:
+            events.prune(session, now)
+
+    deps.ticks.append(forget_old_events)  # the dedupe's own upkeep, once a minute
+
+    @app.middleware
+    def through_the_gateway(context: BoltContext, next: Callable):  # noqa: A002
+        # Every answer of this request (client calls, ack, respond) is rendered
+        # by bot.views.blocks: typed text escaped, the bot's own mentions live.
+        gateway.install(context, deps.client)
+        next()
 
     @app.middleware
     def resolve_context(body: dict, context: BoltContext, next: Callable):  # noqa: A002
@@ -78,6 +144,10 @@ def register(app, deps: Deps) -> None:
         if user_id:
             home_team, home_ent, _ = deps.directory.home()
             team, ent = deps.directory.user_org(user_id, hint_team)
+            if team is None and (body.get("command") or body.get("type") in _INTERACTIVE):
+                # Not known, and Slack would not say just now: neither guessed
+                # external (a false refusal) nor internal; nothing runs.
+                return _unresolved(body, context)
             context["actor"] = Actor(
                 user_id=user_id,
                 team_id=team,

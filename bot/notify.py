@@ -20,6 +20,8 @@ conditional UPDATE; only the claimant calls Slack. So:
 
 from __future__ import annotations
 
+from bot import fmt
+
 import itertools
 import logging
 import os
@@ -234,8 +236,14 @@ class Notifier:
                 msgs = self.client.conversations_history(channel=channel, oldest=str(oldest), limit=200,
                                                          include_all_metadata=True)["messages"]
         except SlackApiError as e:
-            log.info("post %s: could not look for an earlier attempt: %s", row.idempotency_key,
-                     e.response.get("error"))
+            error = e.response.get("error") if e.response is not None else None
+            status = e.response.status_code if e.response is not None else 0
+            if status == 429 or status >= 500 or error in _LOOKUP_TRANSIENT:
+                # Not knowing is not "not posted": the look-up is retried later, not the post.
+                log.info("post %s: could not look for an earlier attempt (%s); looking again later",
+                         row.idempotency_key, error)
+                raise
+            log.info("post %s: could not look for an earlier attempt: %s", row.idempotency_key, error)
             return None
         for m in msgs or []:
             md = m.get("metadata") or {}
@@ -293,13 +301,18 @@ class Notifier:
             target = self.managers_channel
         if target is None:
             return
-        where = f"<#{row.channel_id}>" if row.channel_id[:1] in ("C", "G") else "a direct message"
+        where = fmt.channel(row.channel_id) if row.channel_id[:1] in ("C", "G") else "a direct message"
         what = f"{p.addon} · {p.biller_id}" if p is not None else "a project"
         text = (f":warning: I could not post the {row.kind.replace('_', ' ')} for {what} in {where} after "
                 f"{row.attempts} attempts (last error: `{err}`). I keep retrying, at most hourly; nothing is "
                 "dropped. If I was removed from the channel, `/invite @addon-bot` there.")
         enqueue(s, key=f"report:{row.idempotency_key}", kind="report", channel=target, text=text,
                 project_id=row.project_id)
+
+
+# Look-up failures that say nothing about whether the post reached Slack.
+_LOOKUP_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                               "request_timeout"})
 
 
 class _NotPostable(Exception):

@@ -14,7 +14,7 @@ from bot import workflow as wf
 from bot.commands import NewProject
 from bot.errors import Conflict, DomainError, NotFound
 from bot.workflow import Actor, ProjectSnapshot
-from storage import outbox, repo
+from storage import events, outbox, repo
 from storage.report import report_facts
 from storage.models import Item, Project, utcnow
 
@@ -48,6 +48,17 @@ class Service:
     def snapshot(self, project_id: int) -> ProjectSnapshot:
         with self.session_factory() as s:
             return repo.snapshot(s, repo.get_project(s, project_id))
+
+    def keep_text(self, text: str) -> int:
+        """Keep typed text a button must carry; the button carries the id."""
+        with repo.transaction(self.session_factory) as s:
+            return events.keep_text(s, text, utcnow())
+
+    def kept_text(self, text_id: object) -> Optional[str]:
+        if not isinstance(text_id, int):
+            return None
+        with self.session_factory() as s:
+            return events.kept_text(s, text_id)
 
     def project_in_channel(self, channel_id: str) -> Optional[Project]:
         with self.session_factory() as s:

@@ -12,6 +12,8 @@ either return what should happen or raise a DomainError saying why not.
 
 from __future__ import annotations
 
+from bot import fmt
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Optional
@@ -172,9 +174,9 @@ def ensure_can_change(project: ProjectSnapshot, actor: Actor) -> None:
                                 "`/addon new` registers this channel's project again.")
         raise ProjectLocked()
     if actor.role_on(project) not in ("specialist", "manager", "admin"):
-        names = ", ".join(f"<@{u}>" for u in project.specialist_ids) or "the specialist"
+        names = ", ".join(fmt.user(u) for u in project.specialist_ids) or "the specialist"
         raise NotAllowed(
-            f"Only this project's specialist ({names}), its manager (<@{project.manager_id}>) "
+            f"Only this project's specialist ({names}), its manager ({fmt.user(project.manager_id)}) "
             "or an admin can change it. Anyone on the team can read it with `/addon status`."
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -200,6 +200,30 @@ class Audit(SQLModel, table=True):
     surface: str = Field(max_length=16)  # command | button | modal | reaction | scheduler | cli | event
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow)
+
+
+class SlackEvent(SQLModel, table=True):
+    """A Slack delivery already taken: an Events API `event_id`, or a Socket
+    Mode envelope. Slack re-delivers with the same id when it saw no 200 in
+    3 s (https://api.slack.com/apis/events-api#retries); the first instance to
+    insert the row acts, every other delivery is answered 200 and dropped."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (Index("ix_slack_event_received", "received_at"),)
+    event_id: str = Field(primary_key=True, max_length=100)
+    kind: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class TypedText(SQLModel, table=True):
+    """Text a person typed that a button must carry (a note awaiting a
+    confirmation): kept here, the button carries only its id. Button values
+    hold at most 2,000 characters (https://api.slack.com/reference/block-kit/block-elements#button)."""
+
+    __tablename__ = "typed_text"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # Tables whose rows belong to a project and freeze with it.

@@ -98,7 +98,7 @@ class HandoffDesk:
             h.message_ts, h.sent_at = r["ts"], utcnow()
             repo.save(s, h)
             if repo.snapshot(s, p).step("handoff").state != wf.DONE:
-                repo.set_step(s, p, "handoff", wf.DONE, f"Handoff sent to <#{channel}>.", actor.user_id)
+                repo.set_step(s, p, "handoff", wf.DONE, f"Handoff sent to {fmt.channel(channel)}.", actor.user_id)
             else:
                 repo.bump(s, p)
             repo.audit(s, p.id, actor.user_id, "handoff_sent", surface,

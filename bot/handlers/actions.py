@@ -50,7 +50,7 @@ def register(app, deps) -> None:
     def monitor_anyway(ack, body, client, context, respond):
         ack()
         _, v = clicked(body)
-        snap = svc.mark_done(actor_of(context), project_id_of(context), "monitor", v.get("note"), "button",
+        snap = svc.mark_done(actor_of(context), project_id_of(context), "monitor", svc.kept_text(v.get("t")), "button",
                              confirmed=True)
         show_checklist(deps, snap)
         respond(text="Step 1 (Monitor service) is done.", replace_original=True)

@@ -6,6 +6,8 @@ parser, bot.commands, turns the text into the command object it is keyed by).
 
 from __future__ import annotations
 
+from bot import fmt
+
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -99,7 +101,8 @@ def _done(deps, cmd: cmds.Done, actor, body, respond, client, context):
     try:
         snap = deps.service.mark_done(actor, pid, cmd.step, cmd.note, audit_surface(body))
     except ConfirmationNeeded as e:
-        _ephemeral(respond, e.message, views.monitor_confirm_blocks(e.message, pid, cmd.step, cmd.note))
+        note_id = deps.service.keep_text(cmd.note) if cmd.note else None  # never typed text in a button
+        _ephemeral(respond, e.message, views.monitor_confirm_blocks(e.message, pid, cmd.step, note_id))
         return
     show_checklist(deps, snap)
     info = STEP_BY_KEY[cmd.step]
@@ -140,10 +143,10 @@ def _complete(deps, cmd, actor, body, respond, client, context):
 
 def _show(v) -> str:
     if isinstance(v, (list, tuple)):
-        return ", ".join(f"<@{x}>" for x in v) or "—"
+        return ", ".join(fmt.user(x) for x in v) or "—"
     if v is None:
         return "—"
-    return str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return str(v)  # shown as typed: the gateway's rendering escapes it
 
 
 def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
@@ -164,7 +167,7 @@ def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
             was = [was] if isinstance(was, str) else was
             now = [now] if isinstance(now, str) else now
         if f == "shared":
-            lines.append(f"• shared: {'<#' + was + '>' if was else '—'} → <#{now}>")
+            lines.append(f"• shared: {fmt.channel(was) if was else '—'} → {fmt.channel(now)}")
         else:
             lines.append(f"• {f}: {_show(was)} → {_show(now)}")
     note = ""
@@ -177,9 +180,9 @@ def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
 def _cancel(deps, cmd: cmds.Cancel, actor, body, respond, client, context):
     snap = deps.service.cancel(actor, project_id_of(context), cmd.reason, audit_surface(body))
     show_checklist(deps, snap)
-    reason = cmd.reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    reason = cmd.reason  # shown as typed: the gateway's rendering escapes it
     client.chat_postMessage(channel=snap.channel_id,
-                            text=f"Project {snap.id} ({snap.biller_id}) was withdrawn by <@{actor.user_id}>: "
+                            text=f"Project {snap.id} ({snap.biller_id}) was withdrawn by {fmt.user(actor.user_id)}: "
                                  f"{reason}. Its history is kept; `/addon new` registers this channel again.")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.suggest import in_words
+from bot import fmt
+
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError

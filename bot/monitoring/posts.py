@@ -11,6 +11,8 @@ Keys (unique, stable, so a rerun finds the same post and edits it):
 
 from __future__ import annotations
 
+from bot import fmt
+
 from datetime import date
 from typing import Any, Callable, Iterable, Optional
 
@@ -96,12 +98,12 @@ def restate_alert(s: Session, p: Project, alert: Alert, managers_channel: Option
     enqueue(s, key=dm, kind="alert_dm", channel=p.manager_id, text=text, blocks=blocks, project_id=p.id,
             meta={"alert": alert.id})
     keys = [dm]
-    told = [f"<@{p.manager_id}>"]
+    told = [fmt.user(p.manager_id)]
     if managers_channel:
         enqueue(s, key=mgrs, kind="alert_channel", channel=managers_channel, text=text, blocks=blocks,
                 project_id=p.id, meta={"alert": alert.id})
         keys.append(mgrs)
-        told.append(f"<#{managers_channel}>")
+        told.append(fmt.channel(managers_channel))
     keys.append(_note(s, p, alert, None, told))
     for r in repeats:
         keys.append(_note(s, p, r, alert))

@@ -6,6 +6,8 @@ No Slack, no database: plain dates, datetimes and DaySummary in, answers out.
 
 from __future__ import annotations
 
+from bot import fmt
+
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -189,10 +191,10 @@ def next_alert_state(current: str, action: str, by: Optional[str] = None) -> str
     """The state an action leads to, or Conflict saying why not."""
     target = ACTIONS[action]
     if current in FINAL_STATES:
-        who = f" by <@{by}>" if by else ""
+        who = f" by {fmt.user(by)}" if by else ""
         raise Conflict(f"This alert was already {_DONE_WORDS[current]}{who}; nothing changed.")
     if current == target:
-        who = f" by <@{by}>" if by else ""
+        who = f" by {fmt.user(by)}" if by else ""
         raise Conflict(f"This alert was already {_DONE_WORDS[current]}{who}.")
     return target
 
@@ -207,7 +209,7 @@ def check_undo(state: str, acted_by: Optional[str], acted_at: Optional[datetime]
     if state not in UNDOABLE:
         raise Conflict(f"This alert is {state_words(state)}; only an acknowledgement or a dismissal can be undone.")
     if acted_by != actor_id:
-        raise Conflict(f"Only <@{acted_by}>, who {_DONE_WORDS[state].split(' as ')[0]} it, can undo that; "
+        raise Conflict(f"Only {fmt.user(acted_by)}, who {_DONE_WORDS[state].split(' as ')[0]} it, can undo that; "
                        "nothing changed.")
     at = acted_at if acted_at is None or acted_at.tzinfo else acted_at.replace(tzinfo=timezone.utc)
     mins = int(UNDO_WINDOW.total_seconds() // 60)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.deps import Deps
+from bot.gateway import Gateway
 from bot.monitoring.alerts import AlertDesk
 from bot.monitoring.digest import DigestDesk
 from bot.monitoring.pipeline import Monitor
@@ -46,10 +46,8 @@ def make_source(settings) -> tuple[PaymentsClient, list[Callable[[], None]]]:
     return client, [client.close, sim.stop]
 
 
-def sending_client(client: WebClient) -> WebClient:
-    c = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout)
-    c.retry_handlers = [RateLimitErrorRetryHandler(max_retry_count=2)]
-    return c
+def sending_client(client: Gateway) -> Gateway:
+    return client.copy_for(retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
 
 
 def build(deps: Deps, source) -> Monitor:

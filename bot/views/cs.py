@@ -67,7 +67,7 @@ def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional
                       description: str, requested_by: str, key: str, external_id: Optional[str],
                       url: Optional[str], permalink: Optional[str]) -> tuple[str, list[Block]]:
     if external_id:
-        case = f"<{url}|{external_id}>" if url else external_id
+        case = fmt.link(url, external_id) if url else external_id
     else:
         case = f"#{case_id}: this message"
     fields = [
@@ -79,7 +79,7 @@ def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional
         mrkdwn(f"*Project*\nproject {p.id}" + (f", item #{item_number}" if item_number else "")
                + f" in {fmt.channel(p.channel_id)}"),
     ]
-    link = f"<{permalink}|project checklist>" if permalink else "no checklist link"
+    link = fmt.link(permalink, "project checklist") if permalink else "no checklist link"
     notes = [f"Escalated by the delivery team after go-live · {link} · ref `{key[:12]}`"]
     if not external_id:
         notes.append("No case intake is configured, so this message is the case: "
@@ -96,7 +96,7 @@ def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional
 
 def case_link(external_id: Optional[str], url: Optional[str]) -> str:
     name = external_id or "(no id)"
-    return f"<{url}|{name}>" if url else name
+    return fmt.link(url, name) if url else name
 
 
 def case_sent_text(item_number: Optional[int], external_id: str, url: Optional[str],
@@ -148,7 +148,7 @@ def handoff_message(p: ProjectSnapshot, av: Avenues, handoff_id: Optional[int]) 
     blocks.append({"type": "section", "fields": [
         mrkdwn(f"*Phone*\n{av.phone}"),
         mrkdwn(f"*Email*\n<mailto:{av.email}|{av.email}>"),
-        mrkdwn(f"*Support portal*\n<{av.portal}|{av.portal}>"),
+        mrkdwn(f"*Support portal*\n{fmt.link(av.portal, av.portal)}"),
         mrkdwn(f"*Hours*\n{av.hours}"),
     ]})
     blocks.append(section(f"*{av.team} can help with*\n{_bullets(av.covers)}"))
@@ -252,8 +252,9 @@ def specialist_told_answer(user_id: str, specialists: tuple[str, ...]) -> str:
 def specialist_ping(p: ProjectSnapshot, user_id: str, channel_id: str, words: str,
                     permalink: Optional[str]) -> str:
     who = " ".join(fmt.user(u) for u in p.specialist_ids) or fmt.user(p.manager_id)
-    link = f"<{permalink}|Open the message>" if permalink else f"See {fmt.channel(channel_id)}"
-    quoted = fmt.clip(words, 1500) or "(no text)"
+    link = fmt.link(permalink, "Open the message") if permalink else f"See {fmt.channel(channel_id)}"
+    # The biller's words as they wrote them (Slack's encoding decoded), shown as text.
+    quoted = fmt.clip(fmt.typed(words), 1500) or "(no text)"
     return (f":speech_balloon: {who}: {fmt.user(user_id)} mentioned me in {fmt.channel(channel_id)} "
             f"({p.addon} · {p.biller_id}):\n>{quoted}\n{link} and reply there; they were told you have "
             "been notified.")

@@ -26,7 +26,7 @@ def _line(r: DigestRow) -> str:
 def digest_message(manager_id: str, week: date, rows: list[DigestRow]) -> tuple[str, list[Block]]:
     need = [r for r in rows if r.needs]
     title = f"{HEADER} · week of {fmt.day(week)}"
-    text = (f"{HEADER} for <@{manager_id}>, week of {fmt.day(week)}: {fmt.plural(len(rows), 'open project')}, "
+    text = (f"{HEADER} for {fmt.user(manager_id)}, week of {fmt.day(week)}: {fmt.plural(len(rows), 'open project')}, "
             f"{len(need)} needing action.")
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
                            section(f"{fmt.plural(len(rows), 'open project')} in post-live, "

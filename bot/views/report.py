@@ -15,7 +15,7 @@ _ITEM = {"open": "open", "remedied": "remedied", "escalated": "escalated to Clie
 
 def _esc(text: Optional[str]) -> str:
     """What people typed is shown, never obeyed (no mentions, no disguised links)."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text or ""  # shown as typed: bot.views.blocks.render escapes it
 
 
 def _chunks(lines: list[str], limit: int = 2900) -> list[Block]:
@@ -90,7 +90,7 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
         sline = (f"*Schedule*: sheet {_esc(sched['name'])}: {sched['at_100']} of {sched['items']} items at 100%; "
                  f"{sched['status_field']} set to {_esc(sched['status'])}")
         if sched.get("permalink"):
-            sline += f" (<{sched['permalink']}|open the sheet>)"
+            sline += f" ({fmt.link(sched['permalink'], 'open the sheet')})"
         if sched.get("simulated"):
             sline += " · simulated schedule"
     elif f.get("schedule_confirmed"):

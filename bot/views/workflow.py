@@ -12,7 +12,7 @@ from bot.commands import HELP_LINES, USAGE
 from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
 from bot.views.timezones import tz_select
 from bot.views.blocks import (
-    Block, button, context, divider, input_block, modal, mrkdwn, plain, section, text_element, value,
+    Block, button, context, divider, text_size, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
 from bot.views.ids import (
     A_ADD_ITEM, A_COMPLETE, A_HANDOFF, A_ITEM_RESOLVE, A_MONITOR_CONFIRM, A_SKIP,
@@ -53,15 +53,15 @@ def schedule_line(progress, error: Optional[str] = None, sheet_id: Optional[int]
         if error:
             return f":warning: Schedule: {error}"
         return None
-    name = progress.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    sheet = f"<{progress.permalink}|{name}>" if progress.permalink else name
+    name = progress.name
+    sheet = fmt.link(progress.permalink, name) if progress.permalink else name
     line = f"Schedule {sheet}: {progress.line()}"
     if progress.simulated:
         line += " · _simulated schedule_"
     return line
 
 
-def _step_line(p: ProjectSnapshot, key: str) -> str:
+def _step_line(p: ProjectSnapshot, key: str, clip: int = 2000) -> str:
     info = next(s for s in STEPS if s.key == key)
     sv = p.step(key)
     state = sv.state if not (key == "complete" and p.locked) else DONE
@@ -71,9 +71,9 @@ def _step_line(p: ProjectSnapshot, key: str) -> str:
         line += f"\nCompleted by {fmt.user(p.completed_by)} on {fmt.local_date(p.completed_at, p.tz)}."
     elif state == DONE:
         line += f"\nDone by {fmt.user(sv.by)} on {fmt.local_date(sv.at, p.tz)}"
-        line += f": {sv.note}" if sv.note else "."
+        line += f": {fmt.clip(sv.note, clip)}" if sv.note else "."
     elif state == NOT_APPLICABLE:
-        line += f"\nNot applicable ({fmt.user(sv.by)}): {sv.note}"
+        line += f"\nNot applicable ({fmt.user(sv.by)}): {fmt.clip(sv.note or '', clip)}"
     else:
         line += f"\n{info.description}"
     if key == "monitor":
@@ -103,7 +103,7 @@ def _step_button(p: ProjectSnapshot, key: str) -> Optional[dict]:
 
 def checklist_pointer(p: ProjectSnapshot, link: Optional[str]) -> tuple[str, list[Block]]:
     """What an older copy of the checklist becomes when a newer one is posted: one line, no buttons."""
-    where = f"<{link}|the current checklist>" if link else "the newest checklist message in this channel"
+    where = fmt.link(link, "the current checklist") if link else "the newest checklist message in this channel"
     text = f"This copy of the checklist for {title(p)} has moved: see the current copy."
     return text, [{"type": "context", "elements": [mrkdwn(
         f":arrow_down: This copy of the checklist for {title(p)} is no longer kept up to date: see {where}.")]}]
@@ -115,8 +115,25 @@ def stale_note() -> Block:
         "This is where the project stands now (only you see this):")]}
 
 
+# Slack refuses a message whose blocks carry more than about 12,000 characters
+# of text (msg_blocks_too_long, https://api.slack.com/methods/chat.update#errors):
+# long notes and items are folded, shorter each round, until the checklist fits
+# with its buttons. The full text stays in the record (and in the item's modals).
+CHECKLIST_TEXT_BUDGET = 11000
+_FOLDS = (2000, 700, 350, 180, 90)
+
+
 def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = None,
                      schedule: Optional[str] = None) -> list[Block]:
+    for clip in _FOLDS:
+        blocks = _checklist_blocks(p, latest_summary_line, schedule, clip)
+        if text_size(blocks) <= CHECKLIST_TEXT_BUDGET:
+            break
+    return blocks
+
+
+def _checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str], schedule: Optional[str],
+                      clip: int) -> list[Block]:
     done, total = p.progress()
     header = f"{'🔒 ' if p.locked else ''}Post-live: {title(p)}"
     blocks: list[Block] = [
@@ -137,13 +154,13 @@ def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = No
         divider(),
     ]
     for st in STEPS:
-        blocks.append(section(_step_line(p, st.key), _step_button(p, st.key), block_id=f"step_{st.key}"))
+        blocks.append(section(_step_line(p, st.key, clip), _step_button(p, st.key), block_id=f"step_{st.key}"))
         if st.key == "monitor" and latest_summary_line:
             blocks.append(context(latest_summary_line))
         if st.key == "complete" and schedule and not p.locked:
             blocks.append(context(schedule[:3000]))
         if st.key == "address":
-            blocks.extend(_item_blocks(p))
+            blocks.extend(_item_blocks(p, clip))
     if p.locked:
         blocks.append(context(f":lock: Completed and archived on {fmt.local_date(p.completed_at, p.tz)}. "
                               "Nothing on this project can change."))
@@ -153,22 +170,23 @@ def checklist_blocks(p: ProjectSnapshot, latest_summary_line: Optional[str] = No
     return blocks
 
 
-def _item_blocks(p: ProjectSnapshot) -> list[Block]:
+def _item_blocks(p: ProjectSnapshot, clip: int = 2000) -> list[Block]:
     out: list[Block] = []
     shown = p.items[-15:]  # keep the message under Slack's 50 blocks
     if len(p.items) > len(shown):
         out.append(context(f"{len(p.items) - len(shown)} earlier item(s) not shown."))
     for it in shown:
+        text = fmt.clip(it.text, clip)
         if it.status == "open":
-            line = f":small_orange_diamond: *#{it.number}* {it.text}"
+            line = f":small_orange_diamond: *#{it.number}* {text}"
             if it.case_status == "failed":
                 line += "\nThe Client Services case for it was refused; remedy it or open a case again."
         elif it.status == "remedied":
-            line = f":white_check_mark: ~#{it.number}~ {it.text}\nRemedied: {it.note or '—'}"
+            line = f":white_check_mark: ~#{it.number}~ {text}\nRemedied: {fmt.clip(it.note or '—', clip)}"
         else:
             case = it.case_external_id or "pending delivery"
-            link = f"<{it.case_url}|{case}>" if it.case_url else case
-            line = f":arrow_right: *#{it.number}* {it.text}\nClient Services case {link}"
+            link = fmt.link(it.case_url, case) if it.case_url else case
+            line = f":arrow_right: *#{it.number}* {text}\nClient Services case {link}"
         acc = None
         if it.status == "open" and not p.locked:
             acc = {
@@ -201,7 +219,7 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
         return [section(f"No open post-live projects {who}. Register one with `/addon new`.")]
     lines = [f"*Open post-live projects ({'yours' if scope == 'mine' else 'all'}): {len(rows):,}*"]
     for p, (done, total) in rows[:100]:
-        lines.append(f"• <#{p.channel_id}> {p.addon} · {p.biller_id} · live {fmt.day(p.golive)} · {done}/{total}")
+        lines.append(f"• {fmt.channel(p.channel_id)} {p.addon} · {p.biller_id} · live {fmt.day(p.golive)} · {done}/{total}")
     if len(rows) > 100:
         lines.append(f"…and {len(rows) - 100:,} more.")
     text = "\n".join(lines)
@@ -290,10 +308,11 @@ def confirm_monitor_modal(p: ProjectSnapshot, message: str) -> dict:
     return modal(V_CONFIRM_MONITOR, "Mark monitor done?", [section(message)], {"p": p.id}, submit="Mark done")
 
 
-def monitor_confirm_blocks(message: str, project_id: int, step: str, note: Optional[str]) -> list[Block]:
-    """`/addon done monitor` with open alerts: the question, and the button that confirms."""
+def monitor_confirm_blocks(message: str, project_id: int, step: str, note_id: Optional[int]) -> list[Block]:
+    """`/addon done monitor` with open alerts: the question, and the button that confirms.
+    The note itself is kept (bot.service.keep_text); the button carries its id only."""
     return [section(message), {"type": "actions", "elements": [
-        button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, note=note), style="danger"),
+        button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, t=note_id), style="danger"),
     ]}]
 
 

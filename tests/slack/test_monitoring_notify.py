@@ -126,6 +126,7 @@ def test_a_sender_that_died_after_posting_is_not_doubled(slack, web, sessions, p
 
 
 def test_two_senders_at_once_post_each_key_once(slack, web, sessions, pid):
+    slack.api.limiter.scale = 100  # 20 posts to one channel at once: about claims, not Slack's pacing
     for i in range(20):
         put(sessions, f"k{i}", f"message {i}")
     a, b = notifier(web, sessions, "a"), notifier(web, sessions, "b")
@@ -160,3 +161,21 @@ def test_blocks_slack_refuses_are_retried_as_text(slack, web, sessions, pid):
     n.drain(row(sessions, "k").next_attempt_at)
     [m] = posts(slack)
     assert m["text"] == "fallback text" and not m.get("blocks")
+
+
+def test_a_failed_look_up_of_an_earlier_attempt_retries_the_look_up_not_the_post(slack, web, sessions, pid):
+    put(sessions, "k", "once")
+    with repo.transaction(sessions) as s:  # an earlier attempt that reached Slack, its answer lost
+        r = s.execute(select(Post).where(Post.idempotency_key == "k")).scalars().one()
+        r.state, r.claimed_by, r.claimed_at, r.attempts = "sending", "dead", NOW, 1
+        s.add(r)
+    web.chat_postMessage(channel=PROJ, text="once",
+                         metadata={"event_type": METADATA_EVENT, "event_payload": {"key": "k"}})
+    slack.inject_error("conversations.history", "ratelimited", status=429, retry_after=1, times=5)
+    n = notifier(web, sessions)
+    assert n.drain(NOW + CLAIM_TTL + timedelta(seconds=1)).sent == 0  # unknown: not posted again
+    assert len(posts(slack)) == 1 and row(sessions, "k").state != "sent"
+    slack.api._injected.clear()
+    due = row(sessions, "k").next_attempt_at
+    assert n.drain(due).sent == 1
+    assert len(posts(slack)) == 1 and row(sessions, "k").ts == posts(slack)[0]["ts"]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import fmt
 from bot.errors import Conflict
 from bot.monitoring.rules import (
     CATCH_UP_DAYS, REPEAT_WINDOW, SOURCE_RETRY, DayRow, day_hours, due_days, latest_due, next_alert_state,
@@ -161,7 +162,7 @@ def test_alert_message_has_the_check_context_line_buttons_and_edits_itself():
     flat = str(blocks)
     assert "Dismissed as expected by <@U0MGR> on 2026-11-04 09:05 CST: planned outage" in flat
     assert "Also seen on 2026-11-04" in flat and blocks[-1]["type"] != "actions"
-    text, blocks = alert_note(project(), alert(), None, ["<@U0MGR>", "<#C0MGRS>"])
+    text, blocks = alert_note(project(), alert(), None, [fmt.user("U0MGR"), fmt.channel("C0MGRS")])
     assert "Sent to <@U0MGR>, <#C0MGRS>" in str(blocks) and "check: no_payments" in text
 
 

@@ -64,7 +64,9 @@ CHANNELS: tuple[ChannelSpec, ...] = (RIVERTON, MAPLE, CITY, OAK, SHARED, CLIENT_
 def build_workspace(signing_secret: str, bot_token: str) -> LocalSlack:
     """A LocalSlack workspace holding the cast (not started)."""
     slack = LocalSlack(signing_secret=signing_secret, bot_token=bot_token, bot_name=BOT_NAME,
-                       subscriptions=SUBSCRIPTIONS)
+                       subscriptions=SUBSCRIPTIONS,
+                       # Strict as Slack (scopes, sizes), with rates relaxed so the demo seeds in seconds.
+                       rate_scale=50.0)
     slack.ws.internal_team.name = INTERNAL_ORG
     slack.ws.external_team.name = EXTERNAL_ORG
     for p in PERSONAS:

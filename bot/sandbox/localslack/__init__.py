@@ -89,9 +89,12 @@ class LocalSlack(Driver):
         delivery_timeout: float = 10.0,
         ack_deadline: float = 3.0,
         host: str = "127.0.0.1",
+        strict: bool = True,
+        rate_scale: float = 1.0,
     ) -> None:
         workspace = Workspace(bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id, bot_name=bot_name)
-        api = WebAPI(workspace, token=bot_token, public_url=lambda: self.base_url, chat_write_public=chat_write_public)
+        api = WebAPI(workspace, token=bot_token, public_url=lambda: self.base_url, chat_write_public=chat_write_public,
+                     strict=strict, rate_scale=rate_scale)
         super().__init__(
             workspace,
             api,

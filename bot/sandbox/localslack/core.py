@@ -76,6 +76,7 @@ class WorkspaceCore:
         self._response_urls: dict[str, ResponseUrl] = {}
 
         self.calls: list[tuple[str, JSON]] = []
+        self.rate_limited: list[tuple[str, float]] = []
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.deliveries: list[Delivery] = []
@@ -150,6 +151,12 @@ class WorkspaceCore:
         with self._lock:
             self.calls.append((method, copy.deepcopy(dict(params))))
             self._changed("call", method=method)
+
+    def record_rate_limited(self, method: str) -> None:
+        """A call answered 429 (Slack's rate limit): not a refusal, a reason to wait."""
+        with self._lock:
+            self.rate_limited.append((method, self.now()))
+            self._changed("rate_limited", method=method)
 
     def record_error(self, problem: Problem) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ late answers (see :mod:`.driver`). :mod:`.interactions` and :mod:`.events` build
 from __future__ import annotations
 
 import itertools
+import secrets
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -65,6 +66,8 @@ class DeliveryCore:
         self._verifier = SignatureVerifier(signing_secret)
         self._client: httpx.Client | None = None
         self._event_ids = itertools.count(1)
+        # Slack's event ids are unique across deliveries (bots dedupe on them): never reuse one.
+        self._event_prefix = secrets.token_hex(4).upper()
 
     @property
     def _http(self) -> httpx.Client:
@@ -114,10 +117,12 @@ class DeliveryCore:
     def _public_url(self) -> str:
         return self.api.public_url()
 
-    def _deliver(self, kind: str, body: str, content_type: str, payload: JSON) -> tuple[httpx.Response, bool]:
+    def _deliver(self, kind: str, body: str, content_type: str, payload: JSON,
+                 extra_headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, bool]:
         """Send one signed request; returns (response, acknowledged in time with 200)."""
         url = self._bot_url()
-        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **self.sign(body)}
+        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **self.sign(body),
+                   **(extra_headers or {})}
         start = time.perf_counter()
         try:
             resp = self._http.post(url, content=body.encode("utf-8"), headers=headers)

@@ -17,8 +17,20 @@ from .delivery import DeliveryCore
 from .state import JSON, Channel, LocalSlackError, SlackError, User
 
 
+def _retry_reason(resp: httpx.Response | None, failure: Exception | None) -> str:
+    """X-Slack-Retry-Reason for what went wrong with the last delivery."""
+    if isinstance(failure, httpx.TimeoutException):
+        return "http_timeout"
+    if failure is not None:
+        return "connection_failed"
+    return "http_error" if resp is not None and resp.status_code != 200 else "http_timeout"
+
+
 class EventsMixin(DeliveryCore):
     """People's messages, mentions, reactions, App Home opens and joins, as events."""
+
+    retry_events = True  # re-deliver an event the bot did not answer with 200 in time, as Slack does
+    last_envelope: JSON | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -37,7 +49,7 @@ class EventsMixin(DeliveryCore):
             "api_app_id": self.ws.app_id,
             "event": body_event,
             "type": "event_callback",
-            "event_id": f"Ev{seq:08d}LOCAL",
+            "event_id": f"Ev{self._event_prefix}{seq:06d}",
             "event_time": int(self.ws.now()),
             "authorizations": [
                 {
@@ -52,7 +64,42 @@ class EventsMixin(DeliveryCore):
             "event_context": f"4-local-{seq}",
         }
         kind = f"event_callback:{body_event.get('type')}"
-        return self._deliver(kind, json.dumps(envelope), "application/json", envelope)[0]
+        self.last_envelope = envelope
+        failure = None
+        try:
+            resp, in_time = self._deliver(kind, json.dumps(envelope), "application/json", envelope)
+        except httpx.HTTPError as exc:
+            resp, in_time, failure = None, False, exc
+        if not in_time and self.retry_events:
+            # Slack retries an event it saw no 200 for within 3 s, up to three
+            # times, with the same event_id: https://api.slack.com/apis/events-api#retries
+            for num in range(1, 4):
+                reason = _retry_reason(resp, failure)
+                resp, in_time, failure = self._redeliver(envelope, num, reason)
+                if in_time:
+                    break
+        if resp is None and failure is not None:
+            raise failure  # nobody answered, nor any retry: as before retries, the transport's error
+        if resp is None:
+            raise LocalSlackError(f"the bot did not answer {kind} {envelope['event_id']} in time, nor its retries")
+        return resp
+
+    def redeliver(self, envelope: Mapping[str, Any], num: int = 1,
+                  reason: str = "http_timeout") -> tuple[httpx.Response | None, bool]:
+        """Deliver ``envelope`` again, as Slack's retry number ``num`` (same event_id,
+        X-Slack-Retry-Num and X-Slack-Retry-Reason headers)."""
+        resp, in_time, _ = self._redeliver(envelope, num, reason)
+        return resp, in_time
+
+    def _redeliver(self, envelope: Mapping[str, Any], num: int,
+                   reason: str) -> tuple[httpx.Response | None, bool, Exception | None]:
+        kind = f"event_callback:{(envelope.get('event') or {}).get('type')}:retry{num}"
+        headers = {"X-Slack-Retry-Num": str(num), "X-Slack-Retry-Reason": reason}
+        try:
+            resp, in_time = self._deliver(kind, json.dumps(envelope), "application/json", dict(envelope), headers)
+            return resp, in_time, None
+        except httpx.HTTPError as exc:
+            return None, False, exc
 
     def url_verification(self, challenge: str = "local-challenge") -> httpx.Response:
         """The request Slack sends when an Events Request URL is saved."""

@@ -15,6 +15,7 @@ import httpx
 
 from . import blockkit
 from .delivery import FORM, DeliveryCore
+from .encoding import encode_command_text
 from .state import (
     JSON,
     LocalSlackError,
@@ -29,6 +30,29 @@ from .state import (
 
 class InteractionsMixin(DeliveryCore):
     """Slash commands, shortcuts, block actions and modals, delivered to the bot."""
+
+    # manifest.yml declares /addon with `should_escape: true`.
+    should_escape = True
+
+    def _encode_typed(self, text: str) -> str:
+        users = self.ws.users.values()
+        channels = [c for c in self.ws.channels.values() if not c.is_im]
+
+        def user_named(name: str):
+            return next((u.id for u in users if u.name.lower() == name.lower() and not u.deleted), None)
+
+        def channel_named(name: str):
+            return next((c.id for c in channels if c.name.lower() == name.lower()), None)
+
+        def name_of(kind: str, ident: str):
+            if kind == "@":
+                u = self.ws.users.get(ident)
+                return u.name if u else None
+            c = self.ws.find_channel(ident)
+            return c.name if c and not c.is_im else None
+
+        return encode_command_text(text, should_escape=self.should_escape, user_named=user_named,
+                                   channel_named=channel_named, name_of=name_of)
 
     # ------------------------------------------------------------------ slash commands & shortcuts
 
@@ -52,7 +76,7 @@ class InteractionsMixin(DeliveryCore):
             "user_id": user.id,
             "user_name": user.name,
             "command": command,
-            "text": text,
+            "text": self._encode_typed(text),
             "api_app_id": self.ws.app_id,
             "is_enterprise_install": "false",
             "response_url": self.api.response_url(ru_token),

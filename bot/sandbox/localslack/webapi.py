@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import blockkit
+from . import blockkit, limits
 from .state import Channel, Problem, ResponseUrl, SlackError, Workspace
 
 JSON = dict[str, Any]
@@ -93,6 +93,8 @@ class WebAPI:
         token: str,
         public_url: Callable[[], str],
         chat_write_public: bool = False,
+        strict: bool = True,
+        rate_scale: float = 1.0,
     ) -> None:
         """``public_url()`` gives this server's base URL (for response_urls);
         ``chat_write_public`` grants the chat:write.public scope (post to public
@@ -102,6 +104,9 @@ class WebAPI:
         self.public_url = public_url
         self.chat_write_public = chat_write_public
         self._injected: dict[str, _Injected] = {}
+        # Strict (the default, as Slack is): rate limits by tier, manifest.yml's scopes (bot.sandbox.localslack.limits).
+        self.limiter: limits.RateLimiter | None = limits.RateLimiter(scale=rate_scale) if strict else None
+        self.scopes: frozenset[str] | None = limits.manifest_scopes() if strict else None
         self._methods: dict[str, Callable[[JSON], JSON]] = {
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
@@ -159,6 +164,17 @@ class WebAPI:
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method")
+            if self.scopes is not None:
+                channel = self.ws.find_channel(str(args.get("channel") or ""))
+                needed = limits.needed_scope(method, channel.channel_type if channel else None, args)
+                if needed and needed not in self.scopes:
+                    body = self._refuse(method, SlackError("missing_scope"), args)
+                    return 200, {**body, "needed": needed, "provided": ",".join(sorted(self.scopes))}, headers
+            if self.limiter is not None:
+                wait = self.limiter.retry_after(method, args, self.ws.now())
+                if wait:
+                    self.ws.record_rate_limited(method)
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
             return 200, {"ok": True, **handler(args)}, headers
         except SlackError as exc:
             return status, self._refuse(method, exc, args), headers
@@ -315,6 +331,8 @@ class WebAPI:
             problems = blockkit.validate_message_blocks(blocks)
             if problems:
                 raise SlackError("invalid_blocks", problems)
+            if self.limiter is not None and limits.blocks_text_length(blocks) > limits.MAX_BLOCKS_TEXT:
+                raise SlackError("msg_blocks_too_long")
         return text, blocks, attachments
 
     def _warn_fallback(self, method: str, args: Mapping[str, Any], text: str | None, blocks: list[JSON] | None) -> None:
