@@ -198,3 +198,11 @@ class Audit(SQLModel, table=True):
 
 # Tables whose rows belong to a project and freeze with it.
 LOCKED_CHILD_TABLES = ("step_state", "item", "cs_case", "handoff", "daily_summary", "alert")
+
+
+class SeenRequest(SQLModel, table=True):
+    """A signed Slack request already accepted: the same signature is refused for its window."""
+
+    __tablename__ = "seen_request"
+    signature: str = Field(primary_key=True, max_length=80)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)
