@@ -103,7 +103,7 @@ def shape_problem(body: dict) -> Optional[str]:
     if "command" in body and "type" not in body:
         return None
     t = body.get("type")
-    if t not in KNOWN_TYPES:
+    if not isinstance(t, str) or t not in KNOWN_TYPES:
         return f"unknown payload type {str(t)[:40]!r}"
     problem = _walk(body, "", 0)
     if problem:

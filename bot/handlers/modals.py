@@ -10,6 +10,9 @@ from bot.checklist import show_checklist
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
 
 
+NOTE_MAX = 2000  # items, notes and reasons: the columns' length
+
+
 def register(app, deps) -> None:
     svc = deps.service
 
@@ -90,8 +93,13 @@ def register(app, deps) -> None:
         """The note modals' one shape: the note is required; the change is stored
         before the modal closes, and a refusal stays in the modal with the reason."""
         note = input_value(state_values(body["view"]), "note") or ""
-        if not note:
+        if not isinstance(note, str) or not note:
             ack(response_action="errors", errors={"note": empty})
+            return
+        try:
+            note = cmds.parse_text(note, "The text", NOTE_MAX)
+        except BadInput as e:
+            ack(response_action="errors", errors={"note": e.message[:150]})
             return
         meta = view_meta(body)
         try:
