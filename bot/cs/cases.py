@@ -264,6 +264,12 @@ class CaseDesk:
             if item is not None and item.status == "escalated":
                 item.status, item.resolved_by, item.resolved_at = "open", None, None
                 repo.save(s, item)
+                # The item is open again, so step 2 is not done: reopen it (a completion rule).
+                was = repo.snapshot(s, p).step("address").state
+                if was != "open":
+                    repo.set_step(s, p, "address", "open", None, store.SYSTEM)
+                    repo.audit(s, p.id, store.SYSTEM, "step_reopened", surface,
+                               {"step": "address", "was": was, "case_id": case.id})
             repo.bump(s, p)
             repo.audit(s, p.id, store.SYSTEM, "case_failed", surface,
                        {"case_id": case.id, "number": number, "reason": reason[:500]})

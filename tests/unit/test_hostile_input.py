@@ -96,3 +96,16 @@ def test_parse_text():
     assert cmds.parse_text("  a\tb\nc ", "The note", 10) == "a\tb\nc"
     with pytest.raises(BadInput, match="limit is 3"):
         cmds.parse_text("abcd", "The note", 3)
+
+
+def test_completion_is_blocked_by_an_open_item_even_when_step_2_says_done():
+    from datetime import date
+
+    from bot.workflow import DONE, ItemView, ProjectSnapshot, StepView, completion_blockers
+
+    snap = ProjectSnapshot(id=1, biller_id="B", addon="A", channel_id="C", manager_id="U", specialist_ids=(),
+                           golive=date(2026, 11, 2), projected_per_day=1, tz="UTC", status="open",
+                           locked=False, version=1,
+                           steps={k: StepView(k, DONE) for k in ("monitor", "address", "handoff")},
+                           items=(ItemView(1, 1, "x", "open"),))
+    assert completion_blockers(snap) == ["Step 2 has open items (#1)."]
