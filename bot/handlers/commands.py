@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bot import commands as cmds
 from bot import views
-from bot.channels import ensure_internal_channel
+from bot.channels import ensure_internal_channel, ensure_shared_channel
+from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.errors import BadInput
 from bot.handlers import alerts, cs
@@ -46,6 +47,7 @@ def _new(deps, cmd: cmds.NewProject, actor, body, respond, client, context):
     ensure_can_register(actor)
     channel = body["channel_id"]
     ensure_internal_channel(client, channel)
+    check_people_and_shared(deps, client, cmd)
     snap = deps.service.register(actor, body.get("team_id") or "", channel, cmd, audit_surface(body))
     show_checklist(deps, snap, new_message=True)
     _ephemeral(respond, f"Registered project {snap.id}: {snap.addon} for {snap.biller_id}, "
@@ -130,3 +132,10 @@ COMMANDS = {
     cmds.Handoff: cs.handoff_command,
     cmds.Complete: _complete,
 }
+
+
+def check_people_and_shared(deps, client, cmd: cmds.NewProject) -> None:
+    """The manager and specialists are of this organisation; `shared=` is a Slack Connect channel."""
+    ensure_members(deps.directory, [("manager", cmd.manager), *(("specialist", u) for u in cmd.specialists)])
+    if cmd.shared:
+        ensure_shared_channel(client, cmd.shared)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
-from bot.channels import ensure_internal_channel
+from bot.channels import ensure_internal_channel, ensure_shared_channel
+from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
 
@@ -46,6 +47,15 @@ def register(app, deps) -> None:
         for req in ("biller", "addon", "golive", "projected", "manager"):
             if not fields.get(req) and req not in errors:
                 errors[req] = "Required."
+        if not errors:  # people of this organisation, and a shared channel that is shared
+            for block, check in (("manager", lambda: ensure_members(deps.directory, [("manager", fields["manager"])])),
+                                 ("specialists", lambda: ensure_members(deps.directory, [
+                                     ("specialist", u) for u in fields["specialists"]])),
+                                 ("shared", lambda: fields["shared"] and ensure_shared_channel(client, fields["shared"]))):
+                try:
+                    check()
+                except BadInput as e:
+                    errors[block] = e.message[:150]
         if errors:
             ack(response_action="errors", errors=errors)
             return
