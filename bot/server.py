@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.metrics import CONTENT_TYPE, Metrics, surface_of
 from bot.slack_payload import MAX_BODY, BadRequest, decode, verify
 
 log = logging.getLogger("addon_bot.server")
@@ -76,24 +77,31 @@ async def read_capped(request: Request, cap: int = MAX_BODY) -> bytes:
 
 def asgi_app(bolt: App, health, *, signing_secret: str,
              first_sight: Optional[Callable[[str], bool]] = None,
-             refusals: Optional[RefusalLog] = None) -> Starlette:
-    """`first_sight(signature)`: True the first time a signature is seen (storage.edge)."""
+             refusals: Optional[RefusalLog] = None, metrics: Optional[Metrics] = None) -> Starlette:
+    """`health()` is readiness, (status, payload); `first_sight(signature)`: True the first time a
+    signature is seen (storage.edge); `metrics` is what GET /metrics renders."""
     if not signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
     secret = signing_secret
     refusals = refusals or RefusalLog()
+    metrics = metrics or Metrics()
 
-    def refuse(request: Request, e: BadRequest) -> Response:
+    def refuse(request: Request, e: BadRequest, surface: str) -> Response:
         refusals.refused(e.status, e.reason, request.client.host if request.client else "?")
+        metrics.request(surface, str(e.status))
         return JSONResponse({"ok": False, "error": e.reason}, status_code=e.status)
 
     async def events(request: Request) -> Response:
+        t0 = time.monotonic()
+        surface = "unverified"
         try:
             raw = await read_capped(request)
             h = request.headers
             signature = h.get("x-slack-signature")
             verify(secret, raw, h.get("x-slack-request-timestamp"), signature)
-            text, _ = decode(raw, h.get("content-type"))
+            surface = "undecoded"
+            text, body = decode(raw, h.get("content-type"))
+            surface = surface_of(body)
             if first_sight is not None:
                 try:
                     fresh = await run_in_threadpool(first_sight, signature)
@@ -109,9 +117,11 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
         except BadRequest as e:
             if e.status == 409:  # a replay: answered as done so it is not sent again, and run never
                 refusals.refused(409, e.reason, request.client.host if request.client else "?")
+                metrics.request(surface, "replay")
                 return Response(status_code=200)
-            return refuse(request, e)
+            return refuse(request, e, surface)
         resp = await run_in_threadpool(bolt.dispatch, req)
+        metrics.request(surface, "ok" if resp.status == 200 else str(resp.status), time.monotonic() - t0)
         return Response(
             content=resp.body,
             status_code=resp.status,
@@ -119,12 +129,23 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
         )
 
     async def healthz(_: Request) -> Response:
+        """Readiness: the database answers and is at the code's migration head (503 otherwise)."""
         status, payload = await run_in_threadpool(health)
         return JSONResponse(payload, status_code=status)
+
+    async def live(_: Request) -> Response:
+        """Liveness: the process serves HTTP (restart it when this fails; not when readiness does)."""
+        return JSONResponse({"ok": True, "live": True})
+
+    async def metrics_page(_: Request) -> Response:
+        return Response(await run_in_threadpool(metrics.render), media_type=CONTENT_TYPE)
 
     return Starlette(routes=[
         Route("/slack/events", events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/healthz/ready", healthz, methods=["GET"]),
+        Route("/healthz/live", live, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
     ])
 
 

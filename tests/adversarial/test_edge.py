@@ -103,3 +103,51 @@ def test_the_same_signed_command_acts_once(bot, slack, monkeypatch):
     import time
     time.sleep(0.5)
     assert len(bot.deps.service.snapshot(pid).items) == 1
+
+
+def test_metrics_and_health_probes(bot, slack):
+    import httpx
+
+    base = bot.server.url
+    post(bot.slack.bot_url, b"x=1", sign=False)  # one refused
+    slack.command(SPEC, PROJ, "help")  # one accepted
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    assert 'addon_bot_requests_total{outcome="401",surface="unverified"} 1.0' in text
+    assert 'addon_bot_requests_total{outcome="ok",surface="command"} 1.0' in text
+    for g in ("outbox_pending", "outbox_oldest_pending_seconds", "payment_days_unreadable", "cases_pending"):
+        assert f"addon_bot_{g} " in text
+    assert httpx.get(f"{base}/healthz/live", timeout=10).json() == {"ok": True, "live": True}
+    ready = httpx.get(f"{base}/healthz/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["migrations"] == "ok"
+
+
+def test_readiness_fails_when_migrations_are_behind(bot):
+    import httpx
+    from sqlalchemy import text
+
+    from storage import db
+
+    eng = bot.deps.session_factory.engine
+    with eng.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    try:
+        r = httpx.get(f"{bot.server.url}/healthz", timeout=10)
+        assert r.status_code == 503 and "0002" in r.json()["migrations"]
+        assert httpx.get(f"{bot.server.url}/healthz/live", timeout=10).status_code == 200
+    finally:
+        with eng.begin() as c:
+            c.execute(text("UPDATE alembic_version SET version_num = :h"), {"h": db._HEAD[0]})
+
+
+def test_replay_signatures_are_pruned_after_the_window(bot):
+    from datetime import timedelta
+
+    from storage import edge
+    from storage.models import utcnow
+
+    sf = bot.deps.session_factory
+    old = utcnow() - timedelta(minutes=10)
+    assert edge.first_sight(sf, "v0=old", now=old)
+    assert not edge.first_sight(sf, "v0=old", now=old)
+    assert edge.prune(sf) >= 1
+    assert edge.first_sight(sf, "v0=old")  # forgotten once outside the window
