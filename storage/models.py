@@ -55,6 +55,7 @@ class Project(SQLModel, table=True):
     completed_by: Optional[str] = Field(default=None, max_length=32)
     completed_at: Optional[datetime] = None
     schedule_confirmed: bool = Field(default=False)  # "every item on the project schedule is 100%"
+    audit_head: Optional[str] = Field(default=None, max_length=64)  # the audit chain's last hash at completion
 
 
 class StepState(SQLModel, table=True):
@@ -194,6 +195,7 @@ class Audit(SQLModel, table=True):
     surface: str = Field(max_length=16)  # command | button | modal | reaction | scheduler | cli | event
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow)
+    hash: Optional[str] = Field(default=None, max_length=64)  # chained to the project's previous row
 
 
 # Tables whose rows belong to a project and freeze with it.

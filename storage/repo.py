@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.errors import Conflict, NotFound, ProjectLocked
 from bot.workflow import STEPS, ItemView, ProjectSnapshot, StepView
+from storage import audit_chain
 from storage.models import (
     Alert,
     Audit,
@@ -183,11 +184,12 @@ def get_item(s: Session, p: Project, number: int) -> Item:
 def complete(s: Session, p: Project, by: str) -> bool:
     """The one conditional update that completes and locks. True if this call won."""
     now = utcnow()
+    head = audit_chain.last_hash(s, p.id)  # the completion's own audit row is already in
     res = s.execute(
         update(Project)
         .where(Project.id == p.id, Project.locked == False)  # noqa: E712
         .values(status="complete", locked=True, completed_at=now, completed_by=by,
-                schedule_confirmed=True, version=Project.version + 1)
+                schedule_confirmed=True, version=Project.version + 1, audit_head=head)
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -196,8 +198,13 @@ def complete(s: Session, p: Project, by: str) -> bool:
 # ---- audit --------------------------------------------------------------------
 def audit(s: Session, project_id: Optional[int], actor_id: str, action: str, surface: str,
           detail: Optional[dict] = None) -> None:
-    s.add(Audit(project_id=project_id, actor_id=actor_id, action=action, surface=surface,
-                detail=detail or {}))
+    """Append to the trail, chained to the project's previous row (storage.audit_chain)."""
+    at, detail = utcnow(), detail or {}
+    digest = audit_chain.link(audit_chain.last_hash(s, project_id), project_id, actor_id, action, surface,
+                              detail, at)
+    s.add(Audit(project_id=project_id, actor_id=actor_id, action=action, surface=surface, detail=detail,
+                at=at, hash=digest))
+    s.flush()  # the next row of this transaction chains to this one
 
 
 def audit_trail(s: Session, project_id: int) -> list[Audit]:

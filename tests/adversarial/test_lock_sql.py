@@ -36,10 +36,10 @@ SQLITE_REPLACES = [
     # a completed project re-inserted open over its own row
     "INSERT OR REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, "
     "projected_per_day, channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, "
-    "checklist_ts, created_by, created_at, NULL, NULL, 0 FROM project WHERE id = :id",
+    "checklist_ts, created_by, created_at, NULL, NULL, 0, NULL FROM project WHERE id = :id",
     "REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, projected_per_day, "
     "channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, checklist_ts, "
-    "created_by, created_at, NULL, NULL, 0 FROM project WHERE id = :id",
+    "created_by, created_at, NULL, NULL, 0, NULL FROM project WHERE id = :id",
     # a step row of the locked project replaced
     "REPLACE INTO step_state (project_id, step, state) VALUES (:id, 'complete', 'open')",
     # a child row of the locked project replaced by one of no project
@@ -47,7 +47,7 @@ SQLITE_REPLACES = [
     "SELECT id, NULL, 1, 'rewritten', 'open', 'U9', created_at FROM item WHERE project_id = :id",
     "INSERT OR REPLACE INTO post (id, idempotency_key, project_id, kind, channel_id, payload, state, attempts, "
     "created_at) VALUES (999, 'k1', NULL, 'x', 'C9', '{}', 'pending', 0, CURRENT_TIMESTAMP)",
-    "INSERT OR REPLACE INTO audit SELECT id, project_id, actor_id, 'tampered', surface, detail, at "
+    "INSERT OR REPLACE INTO audit SELECT id, project_id, actor_id, 'tampered', surface, detail, at, hash "
     "FROM audit WHERE project_id = :id",
 ]
 

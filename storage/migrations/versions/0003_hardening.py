@@ -9,6 +9,8 @@
   nor changed in content; a pending one may still be delivered.
 - The audit trail: append-only for every project (a REPLACE over an audit row is
   refused too), and no row is added for a locked project.
+- The audit trail is hash-chained per project (`audit.hash`), and a completed
+  project keeps the chain's last hash (`project.audit_head`).
 - PostgreSQL: TRUNCATE fires no row triggers; statement-level BEFORE TRUNCATE
   triggers refuse it on the audit trail always, and on the project tables while
   any project is locked.
@@ -43,6 +45,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("seen_request", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_seen_request_seen_at"), ["seen_at"], unique=False)
+    # The tamper-evident trail (storage/audit_chain.py). Plain ADD COLUMN: the triggers stay.
+    op.add_column("audit", sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+    op.add_column("project", sa.Column("audit_head", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         _postgres_up()
     else:
@@ -55,6 +60,8 @@ def downgrade() -> None:
     else:
         for n in _sqlite_names():
             op.execute(f"DROP TRIGGER IF EXISTS {n}")
+    for table, column in (("project", "audit_head"), ("audit", "hash")):
+        op.drop_column(table, column)
     with op.batch_alter_table("seen_request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_seen_request_seen_at"))
     op.drop_table("seen_request")
