@@ -67,8 +67,8 @@ def cmd_db_upgrade(settings: Settings) -> int:
 def cmd_audit_verify(settings: Settings, args) -> int:
     """`addon-bot audit verify [--project P]`: exit 0 intact, 1 a break (each printed), 2 bad input."""
     from bot.errors import NotFound  # this command only: start-up stays short
-    from storage import audit_chain, repo
-    from storage.db import SessionFactory, make_engine
+    from storage import audit_chain, repo  # this command only: start-up stays short
+    from storage.db import SessionFactory, make_engine  # this command only: start-up stays short
 
     sf = SessionFactory(make_engine(settings.DATABASE_URL))
     with sf() as s:
