@@ -56,8 +56,6 @@ class Metrics:
                                 ["surface", "outcome"], registry=self.registry)
         self.slow_acks = Counter("addon_bot_slow_acks", f"Acknowledgements slower than {SLOW_ACK:g}s, by surface",
                                  ["surface"], registry=self.registry)
-        self.slack_429 = Counter("addon_bot_slack_rate_limited", "Slack Web API 429 answers, by method",
-                                 ["method"], registry=self.registry)
         if gauges is not None:
             self.registry.register(_DatabaseGauges(gauges))
 

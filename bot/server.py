@@ -133,6 +133,13 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
         status, payload = await run_in_threadpool(health)
         return JSONResponse(payload, status_code=status)
 
+    async def ready(_: Request) -> Response:
+        """Readiness, saying what was checked."""
+        status, payload = await run_in_threadpool(health)
+        if status == 200:
+            payload = {**payload, "migrations": "ok"}
+        return JSONResponse(payload, status_code=status)
+
     async def live(_: Request) -> Response:
         """Liveness: the process serves HTTP (restart it when this fails; not when readiness does)."""
         return JSONResponse({"ok": True, "live": True})
@@ -143,7 +150,7 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
     return Starlette(routes=[
         Route("/slack/events", events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/healthz/ready", healthz, methods=["GET"]),
+        Route("/healthz/ready", ready, methods=["GET"]),
         Route("/healthz/live", live, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
     ])
