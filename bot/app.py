@@ -13,7 +13,7 @@ from slack_bolt import App
 from bot import middleware
 from bot.deps import Deps
 from bot.handlers import register_listeners
-from storage.db import ping
+from storage.db import migrations_problem, ping
 
 log = logging.getLogger("addon_bot")
 
@@ -41,7 +41,11 @@ def build_app(deps: Deps, *, token_verification: bool = True) -> App:
 
 
 def healthz(deps: Deps) -> tuple[int, dict]:
+    """Readiness: the database answers and its migrations are the code's."""
     problem = ping(deps.session_factory)
-    if problem is None:
-        return 200, {"ok": True, "database": "ok"}
-    return 503, {"ok": False, "database": problem[:200]}
+    if problem is not None:
+        return 503, {"ok": False, "database": problem[:200]}
+    behind = migrations_problem(deps.session_factory.engine)
+    if behind is not None:
+        return 503, {"ok": False, "database": "ok", "migrations": behind}
+    return 200, {"ok": True, "database": "ok"}

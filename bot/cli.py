@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database commands")
     dbsub = db.add_subparsers(dest="dbcmd", required=True, metavar="SUBCOMMAND")
     dbsub.add_parser("upgrade", help="apply migrations")
+
+    au = sub.add_parser("audit", help="the audit trail")
+    ausub = au.add_subparsers(dest="auditcmd", required=True, metavar="SUBCOMMAND")
+    av = ausub.add_parser("verify", help="recompute the hash chains; report any break (exit 1)")
+    av.add_argument("--project", help="a project's id, biller id or Slack channel id")
     return ap
 
 
@@ -60,6 +65,29 @@ def cmd_db_upgrade(settings: Settings) -> int:
     upgrade(engine)
     print(f"database at revision {current_revision(engine)}")
     return 0
+
+
+def cmd_audit_verify(settings: Settings, args) -> int:
+    """`addon-bot audit verify [--project P]`: exit 0 intact, 1 a break (each printed), 2 bad input."""
+    from bot.errors import NotFound  # this command only: start-up stays short
+    from storage import audit_chain, repo  # this command only: start-up stays short
+    from storage.db import SessionFactory, make_engine  # this command only: start-up stays short
+
+    sf = SessionFactory(make_engine(settings.DATABASE_URL))
+    with sf() as s:
+        pid = None
+        if args.project:
+            try:
+                pid = repo.find_project(s, args.project).id
+            except NotFound as e:
+                print(f"addon-bot audit verify: {e.message.replace('`', '')}", file=sys.stderr)
+                return 2
+        n, problems = audit_chain.verify(s, pid)
+    for p in problems:
+        print(f"BREAK: {p}")
+    scope = f"project {pid}" if pid is not None else "every project"
+    print(f"audit verify ({scope}): {n:,} row(s) checked, " + (f"{len(problems)} break(s)" if problems else "intact"))
+    return 1 if problems else 0
 
 
 def cmd_serve(settings: Settings, args) -> int:
@@ -127,6 +155,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_db_upgrade(settings)
         if args.cmd == "serve":
             return cmd_serve(settings, args)
+        if args.cmd == "audit":
+            return cmd_audit_verify(settings, args)
         return _COMMANDS[args.cmd](settings, args)
     except SettingsError as e:
         print(f"addon-bot: setting {e}", file=sys.stderr)

@@ -20,8 +20,8 @@ from bot.errors import BadInput
 from bot.suggest import closest, did_you_mean
 from bot.fields import (  # noqa: F401 - the parsers are used through this module too
     NEW_KEYS, NEW_REQUIRED, PAY_CHANNELS, STEP_NAMES, USAGE, infer_pay_channel, parse_addon, parse_biller,
-    parse_channel_ref, parse_date, parse_pay_channel, parse_projected, parse_sheet_id, parse_step, parse_tz,
-    parse_user,
+    parse_channel_ref, parse_date, parse_pay_channel, parse_projected, parse_sheet_id, parse_step, parse_text,
+    parse_tz, parse_user,
 )
 
 HELP_LINES = [
@@ -248,6 +248,7 @@ def parse(text: str) -> Command:
     text = (text or "").replace("\u00a0", " ").strip()
     if not text:
         return Help()
+    parse_text(text, "The command", 6000, None)
     head, _, rest = text.partition(" ")
     verb = head.lower()
     rest = rest.strip()

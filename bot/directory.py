@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Optional
+import weakref
+from typing import Iterable, Optional
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot import fmt
+from bot.errors import BadInput
+from bot.workflow import is_external
 
 log = logging.getLogger("addon_bot")
 
@@ -68,3 +73,33 @@ class Directory:
         with self._lock:
             self._users[user_id] = (now, team, ent)
         return team, ent
+
+    def is_member(self, user_id: str) -> bool:
+        """True when `user_id` is a person of this organisation (users.info; unknown: False)."""
+        if not isinstance(user_id, str) or not user_id:
+            return False
+        home_team, home_ent, _ = self.home()
+        team, ent = self.user_org(user_id)
+        return not is_external(team, ent, home_team, home_ent)
+
+
+_BY_CLIENT: "weakref.WeakKeyDictionary[object, Directory]" = weakref.WeakKeyDictionary()
+_BY_CLIENT_LOCK = threading.Lock()
+
+
+def for_client(client) -> Directory:
+    """The Directory of this Web API client (one per client, cached), for paths that hold only a client."""
+    with _BY_CLIENT_LOCK:
+        d = _BY_CLIENT.get(client)
+        if d is None:
+            d = _BY_CLIENT[client] = Directory(client)
+        return d
+
+
+def ensure_members(directory: Directory, people: Iterable[tuple[str, Optional[str]]]) -> None:
+    """Refuse (BadInput) a manager or specialist who is not of this organisation (a Slack Connect guest)."""
+    for role, uid in people:
+        if uid and not directory.is_member(uid):
+            raise BadInput(f"{fmt.user(uid)} is not a member of this organisation (a Slack Connect guest, or unknown "
+                           f"to Slack), so cannot be the project's {role}: internal alerts and notes go to "
+                           "the manager and specialists. Name someone from your own workspace.")

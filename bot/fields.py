@@ -160,6 +160,19 @@ def parse_pay_channel(value: str) -> str:
     return v
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def parse_text(value: str, what: str, limit: int, usage: Optional[str] = None) -> str:
+    """Free text as typed: trimmed, at most `limit` characters, no NUL or other control characters."""
+    value = (value or "").strip()
+    if _CONTROL.search(value):
+        raise BadInput(f"{what} contains a control character (such as NUL); type it as plain text.", usage)
+    if len(value) > limit:
+        raise BadInput(f"{what} is {len(value):,} characters; the limit is {limit:,}.", usage)
+    return value
+
+
 def parse_step(word: str, usage: str) -> str:
     step = _STEP_ALIASES.get(word.lower())
     if step is None:

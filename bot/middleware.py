@@ -40,38 +40,52 @@ EXTERNAL_ACTIONS = frozenset({A_HANDOFF_ACK})
 _INTERACTIVE = ("block_actions", "view_submission", "shortcut", "message_action")
 
 
+def _str(v) -> Optional[str]:
+    return v if isinstance(v, str) and v else None
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _pid(v: dict) -> Optional[int]:
+    p = v.get("p")
+    return p if type(p) is int and p > 0 else None  # never a bool, a string or a list taken for an id
+
+
 def user_of(body: dict) -> tuple[Optional[str], Optional[str]]:
-    """(user id, team id the payload gives for that user, if any)."""
+    """(user id, team id the payload gives for that user, if any); None for anything not a string."""
     if "user_id" in body:  # slash command
-        return body["user_id"], None
+        return _str(body["user_id"]), None
     u = body.get("user")
     if isinstance(u, dict):
-        return u.get("id"), u.get("team_id")
-    ev = body.get("event") or {}
+        return _str(u.get("id")), _str(u.get("team_id"))
+    ev = _dict(body.get("event"))
     if ev.get("type") in ("reaction_added", "reaction_removed", "app_mention", "app_home_opened", "message"):
-        return ev.get("user"), ev.get("user_team")
+        return _str(ev.get("user")), _str(ev.get("user_team"))
     return None, None
 
 
 def project_hint(body: dict) -> tuple[Optional[int], Optional[str]]:
     """(project id from a button value or modal metadata, channel id)."""
     pid = None
-    for a in body.get("actions") or []:
-        raw = a.get("value") or (a.get("selected_option") or {}).get("value")
-        v = parse_value(raw)
-        if isinstance(v.get("p"), int):
-            pid = v["p"]
+    actions = body.get("actions")
+    for a in actions if isinstance(actions, list) else []:
+        a = _dict(a)
+        raw = a.get("value") or _dict(a.get("selected_option")).get("value")
+        pid = _pid(parse_value(raw if isinstance(raw, str) else None))
+        if pid is not None:
             break
     if pid is None:
-        meta = parse_value((body.get("view") or {}).get("private_metadata"))
-        if isinstance(meta.get("p"), int):
-            pid = meta["p"]
+        meta = _dict(body.get("view")).get("private_metadata")
+        pid = _pid(parse_value(meta if isinstance(meta, str) else None))
+    ev = _dict(body.get("event"))
     channel = (
-        body.get("channel_id")
-        or (body.get("channel") or {}).get("id")
-        or (body.get("container") or {}).get("channel_id")
-        or (body.get("event") or {}).get("channel")
-        or ((body.get("event") or {}).get("item") or {}).get("channel")
+        _str(body.get("channel_id"))
+        or _str(_dict(body.get("channel")).get("id"))
+        or _str(_dict(body.get("container")).get("channel_id"))
+        or _str(ev.get("channel"))
+        or _str(_dict(ev.get("item")).get("channel"))
     )
     return pid, channel
 
@@ -168,7 +182,8 @@ def register(app, deps: Deps) -> None:
         kind = body.get("type")
         if actor is None or not actor.external or kind not in _INTERACTIVE:
             return next()
-        actions = {a.get("action_id") for a in body.get("actions") or []}
+        raw_actions = body.get("actions")
+        actions = {_dict(a).get("action_id") for a in (raw_actions if isinstance(raw_actions, list) else [])}
         if kind == "block_actions" and actions and actions <= EXTERNAL_ACTIONS:
             return next()
         log.info("refused %s %s from external user %s", kind, sorted(a for a in actions if a) or "",

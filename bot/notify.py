@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable, Optional
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import directory
 from storage import outbox, repo
 from storage.db import Session
 from storage.models import Post
@@ -181,7 +182,9 @@ class Notifier:
     # -- Slack calls --
     def _channel(self, row: Post) -> str:
         ch = row.channel_id
-        if ch[:1] in ("U", "W"):  # a person: their DM with the bot
+        if ch[:1] in ("U", "W"):  # a person: their DM with the bot, if they are of this organisation
+            if not directory.for_client(self.client).is_member(ch):
+                raise _NotPostable("recipient_is_outside_the_organisation")
             return self.client.conversations_open(users=ch)["channel"]["id"]
         if ch[:1] != "D" and row.kind in INTERNAL_KINDS:
             shared = self._shared_cache.get(ch)

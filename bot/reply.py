@@ -10,6 +10,7 @@ from typing import Iterable, Optional
 
 from slack_sdk.errors import SlackApiError
 
+from bot import directory
 from bot.channels import ensure_internal_channel
 from bot.errors import DomainError
 
@@ -23,6 +24,9 @@ def _error(e: SlackApiError) -> str:
 def dm(client, user_id: str, text: str, **kw) -> bool:
     """A direct message to one person; False (logged) when Slack refused it."""
     try:
+        if not directory.for_client(client).is_member(user_id):  # internal content stays inside
+            log.error("refused to DM %s %r: not a member of this organisation", user_id, text[:80])
+            return False
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.chat_postMessage(channel=channel, text=text, **kw)
         return True

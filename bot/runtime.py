@@ -13,9 +13,11 @@ from bot.cs import wiring as cs_wiring
 from bot.deps import Deps, make_deps
 from bot.monitoring import wiring as monitoring_wiring
 from bot.schedule import wiring as schedule_wiring
+from bot.metrics import Metrics
 from bot.scheduler import Ticker
 from bot.server import asgi_app
 from bot.settings import Settings
+from storage import edge
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger("addon_bot")
@@ -46,7 +48,10 @@ class Runtime:
         return rt
 
     def asgi(self):
-        return asgi_app(self.app, lambda: healthz(self.deps))
+        sessions = self.deps.session_factory
+        return asgi_app(self.app, lambda: healthz(self.deps), signing_secret=self.settings.SLACK_SIGNING_SECRET,
+                        first_sight=lambda sig: edge.first_sight(sessions, sig),
+                        metrics=Metrics(gauges=lambda: edge.operator_gauges(sessions)))
 
     def serve_http(self, host: str, port: int) -> None:
         import uvicorn  # only `serve --mode http` needs the ASGI server: keeps other commands' start-up light

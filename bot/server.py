@@ -1,25 +1,127 @@
 """HTTP mode: Bolt behind Starlette/uvicorn. `POST /slack/events`, `GET /healthz`.
 
-Bolt's sync dispatch runs in a worker thread so one slow request never holds
-the event loop; Bolt verifies every request's signature and timestamp.
+The edge refuses what is not Slack's before anything is parsed: a body over
+1 MiB is refused from its Content-Length (or as soon as the stream passes the
+cap), the signature and timestamp are verified on the raw bytes
+(https://api.slack.com/authentication/verifying-requests-from-slack), a
+signature already accepted is a replay and runs nothing, and a payload of the
+wrong shape is a 400. Each refusal is one log line without the body, and a
+flood of them is summarised (one line a second per reason). Bad input never
+gets a 500. Bolt's sync dispatch then runs in a worker thread so one slow
+request never holds the event loop.
 """
 
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Optional
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.metrics import CONTENT_TYPE, Metrics, surface_of
+from bot.slack_payload import MAX_BODY, BadRequest, decode, verify
 
-def asgi_app(bolt: App, health) -> Starlette:
+log = logging.getLogger("addon_bot.server")
+
+
+class RefusalLog:
+    """One line per refusal, at most one a second per reason; the rest are counted into the next line."""
+
+    def __init__(self, every: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        self.every, self.clock = every, clock
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.counts: dict[int, int] = {}
+
+    def refused(self, status: int, reason: str, peer: str) -> None:
+        key = f"{status} {reason}"
+        with self._lock:
+            self.counts[status] = self.counts.get(status, 0) + 1
+            now = self.clock()
+            if now - self._last.get(key, -1e18) < self.every:
+                self._held[key] = self._held.get(key, 0) + 1
+                return
+            held = self._held.pop(key, 0)
+            self._last[key] = now
+        more = f" (and {held} more like it)" if held else ""
+        log.warning("refused a request to /slack/events from %s: %s %s%s", peer, status, reason, more)
+
+
+async def read_capped(request: Request, cap: int = MAX_BODY) -> bytes:
+    """The raw body, refused (413) before reading when it says it is too big, or once it is."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not (declared.isascii() and declared.isdigit()):
+            raise BadRequest(400, "Content-Length is not a number")
+        if int(declared) > cap:
+            raise BadRequest(413, f"body of {int(declared)} bytes is over the {cap}-byte cap")
+    buf = bytearray()
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            if len(buf) > cap:
+                raise BadRequest(413, f"body is over the {cap}-byte cap")
+    except ClientDisconnect:
+        raise BadRequest(400, "client went away mid-body") from None
+    return bytes(buf)
+
+
+def asgi_app(bolt: App, health, *, signing_secret: str,
+             first_sight: Optional[Callable[[str], bool]] = None,
+             refusals: Optional[RefusalLog] = None, metrics: Optional[Metrics] = None) -> Starlette:
+    """`health()` is readiness, (status, payload); `first_sight(signature)`: True the first time a
+    signature is seen (storage.edge); `metrics` is what GET /metrics renders."""
+    if not signing_secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+    secret = signing_secret
+    refusals = refusals or RefusalLog()
+    metrics = metrics or Metrics()
+
+    def refuse(request: Request, e: BadRequest, surface: str) -> Response:
+        refusals.refused(e.status, e.reason, request.client.host if request.client else "?")
+        metrics.request(surface, str(e.status))
+        return JSONResponse({"ok": False, "error": e.reason}, status_code=e.status)
+
     async def events(request: Request) -> Response:
-        body = (await request.body()).decode("utf-8")
-        req = BoltRequest(body=body, query=request.url.query, headers=dict(request.headers))
+        t0 = time.monotonic()
+        surface = "unverified"
+        try:
+            raw = await read_capped(request)
+            h = request.headers
+            signature = h.get("x-slack-signature")
+            verify(secret, raw, h.get("x-slack-request-timestamp"), signature)
+            surface = "undecoded"
+            text, body = decode(raw, h.get("content-type"))
+            surface = surface_of(body)
+            if first_sight is not None:
+                try:
+                    fresh = await run_in_threadpool(first_sight, signature)
+                except Exception:  # noqa: BLE001 - the database is down: Slack will retry
+                    log.exception("could not check a request for replay")
+                    return JSONResponse({"ok": False, "error": "try again"}, status_code=503)
+                if not fresh:
+                    raise BadRequest(409, "replayed request (signature already accepted)")
+            try:
+                req = BoltRequest(body=text, query=request.url.query, headers=dict(h))
+            except Exception:  # noqa: BLE001 - a shape Bolt cannot read
+                raise BadRequest(400, "payload Bolt cannot read") from None
+        except BadRequest as e:
+            if e.status == 409:  # a replay: answered as done so it is not sent again, and run never
+                refusals.refused(409, e.reason, request.client.host if request.client else "?")
+                metrics.request(surface, "replay")
+                return Response(status_code=200)
+            return refuse(request, e, surface)
         resp = await run_in_threadpool(bolt.dispatch, req)
+        metrics.request(surface, "ok" if resp.status == 200 else str(resp.status), time.monotonic() - t0)
         return Response(
             content=resp.body,
             status_code=resp.status,
@@ -27,14 +129,31 @@ def asgi_app(bolt: App, health) -> Starlette:
         )
 
     async def healthz(_: Request) -> Response:
+        """Readiness: the database answers and is at the code's migration head (503 otherwise)."""
         status, payload = await run_in_threadpool(health)
         return JSONResponse(payload, status_code=status)
+
+    async def ready(_: Request) -> Response:
+        """Readiness, saying what was checked."""
+        status, payload = await run_in_threadpool(health)
+        if status == 200:
+            payload = {**payload, "migrations": "ok"}
+        return JSONResponse(payload, status_code=status)
+
+    async def live(_: Request) -> Response:
+        """Liveness: the process serves HTTP (restart it when this fails; not when readiness does)."""
+        return JSONResponse({"ok": True, "live": True})
+
+    async def metrics_page(_: Request) -> Response:
+        return Response(await run_in_threadpool(metrics.render), media_type=CONTENT_TYPE)
 
     return Starlette(routes=[
         Route("/slack/events", events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/healthz/ready", ready, methods=["GET"]),
+        Route("/healthz/live", live, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
     ])
-
 
 
 class ThreadedServer:

@@ -234,12 +234,11 @@ def completion_blockers(project: ProjectSnapshot) -> list[str]:
     if project.step("monitor").state != DONE:
         out.append("Step 1 (Monitor service) is not done.")
     a = project.step("address").state
-    if a == OPEN:
-        if project.open_items:
-            nums = ", ".join(f"#{i.number}" for i in project.open_items)
-            out.append(f"Step 2 has open items ({nums}).")
-        else:
-            out.append("Step 2 (Address post go-live) is neither done nor marked not applicable.")
+    if project.open_items:  # whatever step 2 says: every item remedied or delivered as a case
+        nums = ", ".join(f"#{i.number}" for i in project.open_items)
+        out.append(f"Step 2 has open items ({nums}).")
+    elif a == OPEN:
+        out.append("Step 2 (Address post go-live) is neither done nor marked not applicable.")
     if project.step("handoff").state != DONE:
         out.append("Step 3 (Transition to Client Services) is not done.")
     if project.pending_cases:

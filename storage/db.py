@@ -63,6 +63,22 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+_HEAD: list[str] = []
+
+
+def migrations_problem(engine: Engine) -> Optional[str]:
+    """None when the database is at the code's migration head; else what differs (readiness)."""
+    if not _HEAD:
+        from alembic.script import ScriptDirectory  # only the readiness probe reads the scripts: keeps start-up short
+
+        _HEAD.append(ScriptDirectory.from_config(alembic_config(engine)).get_current_head())
+    try:
+        cur = current_revision(engine)
+    except Exception as e:  # noqa: BLE001 - a health check reports, never raises
+        return str(e)[:200]
+    return None if cur == _HEAD[0] else f"database at migration {cur}, the code expects {_HEAD[0]}"
+
+
 class SessionFactory:
     """Callable that opens a Session; `expire_on_commit=False` so rows outlive it."""
 
@@ -83,4 +99,4 @@ def ping(session_factory: "SessionFactory") -> Optional[str]:
         return str(e)
 
 
-__all__ = ["Session", "SessionFactory", "make_engine", "upgrade", "current_revision", "ping"]
+__all__ = ["Session", "SessionFactory", "make_engine", "upgrade", "current_revision", "ping", "migrations_problem"]

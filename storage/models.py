@@ -61,6 +61,7 @@ class Project(SQLModel, table=True):
     # The closing report, written by the same statement that locks the project.
     closing_report: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     cancel_reason: Optional[str] = Field(default=None, max_length=2000)  # status "cancelled": withdrawn
+    audit_head: Optional[str] = Field(default=None, max_length=64)  # the audit chain's last hash at completion
 
 
 class StepState(SQLModel, table=True):
@@ -200,6 +201,7 @@ class Audit(SQLModel, table=True):
     surface: str = Field(max_length=16)  # command | button | modal | reaction | scheduler | cli | event
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow)
+    hash: Optional[str] = Field(default=None, max_length=64)  # chained to the project's previous row
 
 
 class SlackEvent(SQLModel, table=True):
@@ -228,3 +230,11 @@ class TypedText(SQLModel, table=True):
 
 # Tables whose rows belong to a project and freeze with it.
 LOCKED_CHILD_TABLES = ("step_state", "item", "cs_case", "handoff", "daily_summary", "alert")
+
+
+class SeenRequest(SQLModel, table=True):
+    """A signed Slack request already accepted: the same signature is refused for its window."""
+
+    __tablename__ = "seen_request"
+    signature: str = Field(primary_key=True, max_length=80)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

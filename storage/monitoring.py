@@ -8,6 +8,8 @@ in one transaction together with its alerts and its outbox posts.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Optional
@@ -33,6 +35,29 @@ def open_projects(s: Session) -> list[Project]:
                           .order_by(Project.id)).scalars())
 
 
+def owner_gone(claimed_by: Optional[str]) -> bool:
+    """True when a claim's owner (`host:pid:nonce`, bot.notify.instance_id) was a process on this
+    host that is no longer running: its claim is taken over at once instead of after CLAIM_TTL.
+    Owners on other hosts are not judged here; their claims expire with the lease."""
+    parts = (claimed_by or "").split("#")[0].split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname()[:30] or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid() or pid <= 1:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists but is not ours to signal
+        return False
+    try:  # a zombie (killed, not yet reaped by its parent) is gone too
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except OSError:
+        return False
+
+
 def day_rows(s: Session, project_ids: list[int], since: date) -> dict[int, dict[date, DayRow]]:
     """Progress of every day since `since` for these projects, in one query."""
     out: dict[int, dict[date, DayRow]] = {pid: {} for pid in project_ids}
@@ -44,7 +69,7 @@ def day_rows(s: Session, project_ids: list[int], since: date) -> dict[int, dict[
         stmt = stmt.where(Row.project_id.in_(project_ids))
     for pid, d, posted, ok, upd, by, at in s.execute(stmt):
         if pid in out:
-            until = at + CLAIM_TTL if by and at else None
+            until = at + CLAIM_TTL if by and at and not owner_gone(by) else None
             out[pid][d] = DayRow(done=posted is not None, source_ok=bool(ok), updated_at=_aware(upd),
                                  claimed_until=_aware(until))
     return out
@@ -134,6 +159,15 @@ def _claim(s: Session, project_id: int, d: date, me: str, now: datetime, force: 
     if not force:
         cond.append(or_(Row.posted_at.is_(None),
                         and_(Row.source_ok == False, Row.updated_at <= now - SOURCE_RETRY)))  # noqa: E712
+    res = s.execute(update(Row).where(*cond).values(claimed_by=me, claimed_at=now)
+                    .execution_options(synchronize_session=False))
+    if res.rowcount == 1:
+        return True
+    # Held by a process that is gone (killed, crashed): take it over now, not when the lease runs out.
+    holder = s.execute(select(Row.claimed_by).where(Row.project_id == project_id, Row.local_date == d)).scalar()
+    if holder is None or holder == me or not owner_gone(holder):
+        return False
+    cond[2] = Row.claimed_by == holder
     res = s.execute(update(Row).where(*cond).values(claimed_by=me, claimed_at=now)
                     .execution_options(synchronize_session=False))
     return res.rowcount == 1

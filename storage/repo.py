@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.errors import Conflict, NotFound, ProjectLocked
 from bot.workflow import STEPS, ItemView, ProjectSnapshot, StepView
+from storage import audit_chain
 from storage.models import (
     Alert,
     Audit,
@@ -183,13 +184,14 @@ def get_item(s: Session, p: Project, number: int) -> Item:
 def complete(s: Session, p: Project, by: str, report: Optional[dict] = None,
              now: Optional[datetime] = None) -> bool:
     """The one conditional update that completes and locks, storing the closing
-    report with the record. True if this call won."""
+    report with the record, and the audit chain's head. True if this call won."""
     now = now or utcnow()
+    head = audit_chain.last_hash(s, p.id)  # the completion's own audit row is already in
     res = s.execute(
         update(Project)
         .where(Project.id == p.id, Project.locked == False)  # noqa: E712
         .values(status="complete", locked=True, completed_at=now, completed_by=by,
-                schedule_confirmed=True, closing_report=report, version=Project.version + 1)
+                schedule_confirmed=True, closing_report=report, version=Project.version + 1, audit_head=head)
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -202,7 +204,7 @@ def cancel(s: Session, p: Project, by: str, reason: str) -> bool:
         update(Project)
         .where(Project.id == p.id, Project.locked == False)  # noqa: E712
         .values(status="cancelled", locked=True, cancel_reason=reason, completed_by=by,
-                completed_at=utcnow(), version=Project.version + 1)
+                completed_at=utcnow(), version=Project.version + 1, audit_head=audit_chain.last_hash(s, p.id))
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -211,8 +213,13 @@ def cancel(s: Session, p: Project, by: str, reason: str) -> bool:
 # ---- audit --------------------------------------------------------------------
 def audit(s: Session, project_id: Optional[int], actor_id: str, action: str, surface: str,
           detail: Optional[dict] = None) -> None:
-    s.add(Audit(project_id=project_id, actor_id=actor_id, action=action, surface=surface,
-                detail=detail or {}))
+    """Append to the trail, chained to the project's previous row (storage.audit_chain)."""
+    at, detail = utcnow(), detail or {}
+    digest = audit_chain.link(audit_chain.last_hash(s, project_id), project_id, actor_id, action, surface,
+                              detail, at)
+    s.add(Audit(project_id=project_id, actor_id=actor_id, action=action, surface=surface, detail=detail,
+                at=at, hash=digest))
+    s.flush()  # the next row of this transaction chains to this one
 
 
 def audit_trail(s: Session, project_id: int) -> list[Audit]:

@@ -15,6 +15,8 @@ and the project channel: a case is never lost silently.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
@@ -37,6 +39,11 @@ log = logging.getLogger("addon_bot.cs.cases")
 
 LEASE = timedelta(minutes=2)  # longer than any one attempt (the intake timeout is 10 s)
 MAX_BACKOFF = 3600.0
+# A transient intake failure (5xx, 429, connection refused) is tried again at once, after these
+# waits (each jittered to 50-150%), with the same Idempotency-Key, before the durable retry.
+# A timeout is not: it already took the intake's whole timeout.
+QUICK_RETRIES: tuple[float, ...] = (0.25, 1.0)
+QUICK_RETRY_AFTER_MAX = 2.0  # a Retry-After longer than this goes to the durable retry
 STILL_PENDING_AFTER = 5  # attempts: then the requester is told it is still being retried
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
@@ -139,7 +146,7 @@ class CaseDesk:
 
         if case.external_id is None and self.intake is not None:
             try:
-                created = self.intake.create(case.idempotency_key, self._payload(case, snap))
+                created = self._create_quickly(case, snap)
             except IntakeError as e:
                 if e.final:
                     return self._fail(case, snap, number, e.reason, surface)
@@ -170,6 +177,22 @@ class CaseDesk:
             if case.external_id is None:
                 case.external_id, case.url = f"#{case.id} (Slack)", link
         return self._sent(case, snap, number, announced, surface)
+
+    def _create_quickly(self, case: Case, snap: ProjectSnapshot):
+        """intake.create, tried again at once on a transient failure (QUICK_RETRIES), same key."""
+        payload = self._payload(case, snap)
+        for wait in (*QUICK_RETRIES, None):
+            try:
+                return self.intake.create(case.idempotency_key, payload)
+            except IntakeError as e:
+                ra = e.retry_after or 0.0
+                if e.final or wait is None or e.timed_out or ra > QUICK_RETRY_AFTER_MAX:
+                    raise
+                log.info("case %s: %s; trying again at once", case.id, e.reason)
+                self.sleep(max(ra, wait * random.uniform(0.5, 1.5)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    sleep = staticmethod(time.sleep)
 
     def _payload(self, case: Case, snap: ProjectSnapshot) -> CasePayload:
         return CasePayload(project_id=snap.id, biller_id=snap.biller_id, addon=snap.addon,
@@ -264,6 +287,12 @@ class CaseDesk:
             if item is not None and item.status == "escalated":
                 item.status, item.resolved_by, item.resolved_at = "open", None, None
                 repo.save(s, item)
+                # The item is open again, so step 2 is not done: reopen it (a completion rule).
+                was = repo.snapshot(s, p).step("address").state
+                if was != "open":
+                    repo.set_step(s, p, "address", "open", None, store.SYSTEM)
+                    repo.audit(s, p.id, store.SYSTEM, "step_reopened", surface,
+                               {"step": "address", "was": was, "case_id": case.id})
             repo.bump(s, p)
             repo.audit(s, p.id, store.SYSTEM, "case_failed", surface,
                        {"case_id": case.id, "number": number, "reason": reason[:500]})

@@ -57,6 +57,7 @@ class IntakeError(Exception):
         self.final = final
         self.status = status
         self.retry_after = retry_after
+        self.timed_out = False  # True: the intake did not answer in time (not retried at once)
 
 
 def classify(status: int) -> str:
@@ -108,7 +109,9 @@ class IntakeClient:
             resp = self._http.post(self.url, json=payload.as_json(),
                                    headers={"Idempotency-Key": idempotency_key})
         except httpx.TimeoutException:
-            raise IntakeError(f"the intake did not answer within {self.timeout:g}s", final=False) from None
+            err = IntakeError(f"the intake did not answer within {self.timeout:g}s", final=False)
+            err.timed_out = True
+            raise err from None
         except httpx.TransportError as e:
             raise IntakeError(f"could not reach the intake ({type(e).__name__}: {str(e)[:120]})",
                               final=False) from None

@@ -73,6 +73,9 @@ def ensure_can_open_case(project: ProjectSnapshot, actor: Actor, item_number: Op
     return ensure_item_escalatable(project, item_number)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def case_field_errors(subject: Optional[str], description: Optional[str]) -> dict[str, str]:
     """Errors by modal block id; empty when the case may be opened as written."""
     errors: dict[str, str] = {}
@@ -84,10 +87,14 @@ def case_field_errors(subject: Optional[str], description: Optional[str]) -> dic
         errors["subject"] = f"The subject is {len(subject):,} characters; at most {SUBJECT_MAX}."
     elif "\n" in subject:
         errors["subject"] = "Keep the subject to one line; details go in the description."
+    elif _CONTROL.search(subject):
+        errors["subject"] = "The subject contains a control character (such as NUL); type it as plain text."
     if not description:
         errors["description"] = "Describe the issue: what is wrong, since when, and what the biller expects."
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"The description is {len(description):,} characters; at most {DESCRIPTION_MAX:,}."
+    elif _CONTROL.search(description):
+        errors["description"] = "The description contains a control character (such as NUL); type it as plain text."
     return errors
 
 

@@ -5,7 +5,8 @@ bot.monitoring.rules; the alert message edits itself through the outbox."""
 from __future__ import annotations
 
 from bot import fmt
-from bot.errors import Conflict
+from bot.commands import parse_text
+from bot.errors import BadInput, Conflict
 from bot.handlers.common import actor_of, clicked, guard, input_value, project_id_of, state_values, view_meta
 from bot.monitoring.rules import local_now, yesterday
 from bot.views.alerts import details_modal, dismiss_modal
@@ -19,7 +20,7 @@ REACTIONS = {"eyes": "acknowledge", "white_check_mark": "resolve", "heavy_check_
 
 def _alert_id(body) -> int | None:
     a = clicked(body)[1].get("a")
-    return a if isinstance(a, int) else None
+    return a if type(a) is int else None
 
 
 def register(app, deps) -> None:
@@ -79,12 +80,19 @@ def register(app, deps) -> None:
     @guard
     def dismiss(ack, body, view, client, context):
         reason = input_value(state_values(view), "reason", "reason") or ""
-        if len(reason.strip()) < 3:
+        if not isinstance(reason, str) or len(reason.strip()) < 3:
             ack(response_action="errors", errors={"reason": "Say in a few words why this is expected."})
             return
+        try:
+            reason = parse_text(reason, "The reason", 1000)
+        except BadInput as e:
+            ack(response_action="errors", errors={"reason": e.message[:150]})
+            return
         ack()
-        meta = view_meta(body)
-        desk.act(actor_of(context), int(meta["a"]), "dismiss", reason=reason.strip(), surface="modal")
+        aid = view_meta(body).get("a")
+        if type(aid) is not int:
+            return  # not a modal of ours: nothing to do
+        desk.act(actor_of(context), aid, "dismiss", reason=reason, surface="modal")
 
     @app.event("reaction_added")
     @guard

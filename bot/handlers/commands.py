@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot import commands as cmds
 from bot import views
-from bot.channels import ensure_internal_channel
+from bot.channels import ensure_internal_channel, ensure_shared_channel
 from bot.checklist import schedule_text, show_checklist
 from bot.completion import complete_project, data_simulated, uses_schedule
+from bot.directory import ensure_members
 from bot.errors import BadInput
 from bot.handlers import alerts, cs
 from bot.handlers.common import actor_of, audit_surface, guard, project_id_of
@@ -53,6 +54,7 @@ def _new(deps, cmd: cmds.NewProject, actor, body, respond, client, context):
     ensure_can_register(actor)
     channel = body["channel_id"]
     ensure_internal_channel(client, channel)
+    check_people_and_shared(deps, client, cmd)
     snap = deps.service.register(actor, body.get("team_id") or "", channel, cmd, audit_surface(body))
     show_checklist(deps, snap, new_message=True)
     _ephemeral(respond, f"Registered project {snap.id}: {snap.addon} for {snap.biller_id}, "
@@ -153,6 +155,13 @@ def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
     fields = dict(cmd.changes)
     if "shared" in fields:
         ensure_internal_channel(client, body["channel_id"])
+    # The same rules as `new`: people of this organisation, a channel really shared with the biller.
+    people = ([("manager", fields["manager"])] if fields.get("manager") else []) + \
+        [("specialist", u) for u in fields.get("specialists") or ()]
+    if people:
+        ensure_members(deps.directory, people)
+    if fields.get("shared"):
+        ensure_shared_channel(client, fields["shared"])
     snap, changed, resend = deps.service.edit(actor, project_id_of(context), cmd.changes, audit_surface(body))
     if resend and deps.notifier is not None:
         deps.notifier.drain(keys=resend)  # the edits of posted summaries; the outbox retries what fails
@@ -221,3 +230,10 @@ COMMANDS = {
     cmds.Report: _report,
     cmds.Digest: _digest,
 }
+
+
+def check_people_and_shared(deps, client, cmd: cmds.NewProject) -> None:
+    """The manager and specialists are of this organisation; `shared=` is a Slack Connect channel."""
+    ensure_members(deps.directory, [("manager", cmd.manager), *(("specialist", u) for u in cmd.specialists)])
+    if cmd.shared:
+        ensure_shared_channel(client, cmd.shared)

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError, NotAllowed, NotFound
+from bot.errors import BadInput, DomainError, NotAllowed, NotFound
 from bot.reply import tell
 from bot.views.blocks import parse_value
 from bot.workflow import Actor
@@ -90,26 +90,50 @@ def audit_surface(body: dict) -> str:
     return {"block_actions": "button", "view_submission": "modal", "event_callback": "event"}.get(t, "slack")
 
 
+ID_KEYS = ("p", "n", "h")  # project, item number, handoff: positive integers, never coerced
+ITEM_VERBS = ("resolve", "case")  # "a" is an alert id, or what the item menu does
+MALFORMED = "That button or form carries an id I did not make, so I did nothing. Open it again from its message."
+
+
+def strict_ids(v: dict) -> dict:
+    """`v` as decoded, if each id in it is a positive integer (not a bool, a string or a list)."""
+    for k in ID_KEYS:
+        if v.get(k) is not None and not (type(v[k]) is int and 0 < v[k] < 2**31):
+            raise BadInput(MALFORMED)
+    a = v.get("a")
+    if a is not None and not ((type(a) is int and 0 < a < 2**31) or a in ITEM_VERBS):
+        raise BadInput(MALFORMED)
+    return v
+
+
 def view_meta(body: dict) -> dict:
-    """A modal's private_metadata: a small JSON object ({} if absent or bad)."""
-    return parse_value((body.get("view") or {}).get("private_metadata"))
+    """A modal's private_metadata: a small JSON object ({} if absent or bad); wrong-typed ids refused."""
+    view = body.get("view")
+    return strict_ids(parse_value(view.get("private_metadata") if isinstance(view, dict) else None))
 
 
 def clicked(body: dict) -> tuple[dict, dict]:
     """(the first action of a block_actions payload, its decoded value or selected option)."""
-    action = (body.get("actions") or [{}])[0]
-    raw = action.get("value") or (action.get("selected_option") or {}).get("value")
-    return action, parse_value(raw)
+    actions = body.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+    opt = action.get("selected_option")
+    raw = action.get("value") or (opt.get("value") if isinstance(opt, dict) else None)
+    return action, strict_ids(parse_value(raw if isinstance(raw, str) else None))
 
 
 def state_values(view: dict) -> dict[str, dict[str, Any]]:
-    return ((view or {}).get("state") or {}).get("values") or {}
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
 
 
 def input_value(values: dict, block_id: str, action_id: Optional[str] = None) -> Any:
     """The submitted value of one input, whatever its element type."""
-    block = values.get(block_id) or {}
+    block = values.get(block_id)
+    block = block if isinstance(block, dict) else {}
     el = block.get(action_id or block_id) or (next(iter(block.values())) if block else {})
+    if not isinstance(el, dict):
+        return None
     t = el.get("type")
     if t == "plain_text_input":
         v = el.get("value")

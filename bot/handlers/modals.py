@@ -8,10 +8,14 @@ from bot import fmt
 from bot import commands as cmds
 from bot import views
 from bot.errors import BadInput, DomainError
-from bot.channels import ensure_internal_channel
+from bot.channels import ensure_internal_channel, ensure_shared_channel
+from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
+
+
+NOTE_MAX = 2000  # items, notes and reasons: the columns' length
 
 
 def register(app, deps) -> None:
@@ -53,6 +57,15 @@ def register(app, deps) -> None:
         for req in ("biller", "addon", "golive", "projected", "manager"):
             if not fields.get(req) and req not in errors:
                 errors[req] = "Required."
+        if not errors:  # people of this organisation, and a shared channel that is shared
+            for block, check in (("manager", lambda: ensure_members(deps.directory, [("manager", fields["manager"])])),
+                                 ("specialists", lambda: ensure_members(deps.directory, [
+                                     ("specialist", u) for u in fields["specialists"]])),
+                                 ("shared", lambda: fields["shared"] and ensure_shared_channel(client, fields["shared"]))):
+                try:
+                    check()
+                except BadInput as e:
+                    errors[block] = e.message[:150]
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -100,8 +113,13 @@ def register(app, deps) -> None:
         """The note modals' one shape: the note is required; the change is stored
         before the modal closes, and a refusal stays in the modal with the reason."""
         note = input_value(state_values(body["view"]), "note") or ""
-        if not note:
+        if not isinstance(note, str) or not note:
             ack(response_action="errors", errors={"note": empty})
+            return
+        try:
+            note = cmds.parse_text(note, "The text", NOTE_MAX)
+        except BadInput as e:
+            ack(response_action="errors", errors={"note": e.message[:150]})
             return
         meta = view_meta(body)
         try:

@@ -26,7 +26,7 @@ from storage.monitoring import open_projects
 
 MAX_BACKTEST_DAYS = 366
 _STATUS = {
-    "busy": "busy: another instance is summarising this day right now",
+    "busy": "busy: another running instance holds this day; not summarised by this run",
     "completed": "completed meanwhile: not summarised",
     "failed": "failed (logged); the day is retried by the scheduler",
 }
@@ -98,7 +98,8 @@ def run_daily(settings, args) -> int:
         print(f"run-daily: {totals}; {alerts:,} new alert(s); {sent.sent:,} post(s) sent"
               + (f", {sent.failed:,} failed and queued for retry" if sent.failed else "")
               + (f", {sent.waiting:,} waiting for their thread" if sent.waiting else ""))
-        return 1 if counts.get("failed") or sent.failed else 0
+        # Non-zero whenever this run could not do what was asked (a day failed, or is held elsewhere).
+        return 1 if counts.get("failed") or counts.get("busy") or sent.failed else 0
     finally:
         rt.stop()
 

@@ -269,11 +269,17 @@ class Monitor:
         (project, DayResult or the reason it was skipped)."""
         work = []
         by_id = {p.id: p for p in projects}
+        rows = {}
+        if d is None:  # also every day missed (a crash, a cron that did not run), up to CATCH_UP_DAYS
+            with self.sf() as s:
+                rows = day_rows(s, list(by_id), now.date() - timedelta(days=CATCH_UP_DAYS + 2))
         for p in projects:
             day = d or yesterday(now, p.tz)
             why = skip_reason(p, day, now)
             if why:
                 yield p, why
+            elif d is None:
+                work.append((p, sorted(set(due_days(p.golive, day, rows.get(p.id, {}), now)) | {day})))
             else:
                 work.append((p, [day]))
         for r in self.run_many(work, now, force=True):

@@ -40,6 +40,7 @@ from bot.summary import (
 from .client import rfc3339
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+DUPLICATE_WINDOW_MAX = 100_000  # entries kept however the source repeats itself: memory stays flat
 EXACT_MEDIAN_MAX = 2048  # up to this many amounts the median is exact
 MAX_CODES = 64  # distinct status codes kept per dict; the rest are counted as "other"
 MAX_CODE_LEN = 64
@@ -176,6 +177,7 @@ class DuplicateWindow:
         self.window = window.total_seconds()
         self._order: deque[tuple[float, tuple[str, int]]] = deque()
         self._last: dict[tuple[str, int], float] = {}
+        self.evicted = 0  # entries dropped to keep the bound (a window denser than DUPLICATE_WINDOW_MAX)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -190,8 +192,15 @@ class DuplicateWindow:
                 del last[old_key]
         prev = last.get(key)
         dup = prev is not None and abs(t - prev) <= self.window
+        if prev == t:  # the same key at the same instant is already held once
+            return dup
         last[key] = t
         order.append((t, key))
+        if len(order) > DUPLICATE_WINDOW_MAX:  # bounded: the oldest entry goes first
+            old_t, old_key = order.popleft()
+            if last.get(old_key) == old_t:
+                del last[old_key]
+            self.evicted += 1
         return dup
 
 

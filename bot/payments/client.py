@@ -26,6 +26,11 @@ from bot.httputil import retry_after_seconds
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 500
+# Bounds of one read (one biller's window), whatever the server sends: past any of them the read
+# stops and the day is recorded as unavailable (source_unavailable) with the reason.
+READ_DEADLINE = 300.0  # seconds for the whole read: every page, retry and wait
+MAX_PAGES = 2_000  # 1,000,000 payments at the contract's 500 a page
+MAX_PAGE_BYTES = 8 << 20  # one page's body; 500 payments are ~250 KiB
 
 
 # ---- errors -----------------------------------------------------------------
@@ -139,6 +144,10 @@ class PaymentsClient:
         sleep: Callable[[float], None] = time.sleep,
         transport: Optional[httpx.BaseTransport] = None,
         rng: Optional[random.Random] = None,
+        read_deadline: float = READ_DEADLINE,
+        max_pages: int = MAX_PAGES,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -149,6 +158,8 @@ class PaymentsClient:
         self.retry_after_max = retry_after_max
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.read_deadline, self.max_pages, self.max_page_bytes = read_deadline, max_pages, max_page_bytes
+        self._clock = clock
         headers = {"Accept": "application/json", "User-Agent": "addon-bot/0.1"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -210,16 +221,26 @@ class PaymentsClient:
         self, biller_id: str, path: str, base_params: list[tuple[str, str]]
     ) -> Iterator[dict[str, Any]]:
         cursor: Optional[str] = None
-        seen_cursors: set[str] = set()  # guards against a server that loops; tiny (one str a page)
+        seen_cursors: set[str] = set()  # guards against a server that loops; at most max_pages strs
+        limit = int(dict(base_params)["limit"])
+        deadline = self._clock() + self.read_deadline
+        pages = 0
         while True:
+            if pages >= self.max_pages:
+                raise PaymentsUnavailable(f"payments API pagination passed {self.max_pages:,} pages; read stopped",
+                                          status=200)
             params = list(base_params)
             if cursor is not None:
                 params.append(("starting_after", cursor))
-            body = self._get_page(biller_id, path, params)
+            body = self._get_page(biller_id, path, params, deadline)
             data = body["data"]
+            if len(data) > limit:
+                raise PaymentsUnavailable(f"payments API sent a page of {len(data):,} items; the limit asked "
+                                          f"was {limit}", status=200)
             has_more = body["has_more"]
             next_cursor = body.get("next_cursor")
             self.page_count += 1
+            pages += 1
             del body  # only `data` (this page) stays alive while it is consumed
             yield from data
             del data  # and not while the next page is read
@@ -241,15 +262,16 @@ class PaymentsClient:
         return self._rng.uniform(0.0, cap)
 
     def _get_page(
-        self, biller_id: str, path: str, params: list[tuple[str, str]]
+        self, biller_id: str, path: str, params: list[tuple[str, str]], deadline: float = float("inf")
     ) -> dict[str, Any]:
         last_problem = "no attempt made"
         last_status: Optional[int] = None
         for attempt in range(1, self.max_attempts + 1):
             wait: Optional[float] = None
+            self._check_deadline(deadline)
             self.request_count += 1
             try:
-                status, headers, raw = self._fetch(path, params)
+                status, headers, raw = self._fetch(path, params, deadline)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
                 raise PaymentsError(f"bad payments API URL {self.base_url}: {e}", final=True) from e
             except httpx.TimeoutException as e:
@@ -277,6 +299,9 @@ class PaymentsClient:
                 break
             if wait is None:
                 wait = self._backoff(attempt)
+            if self._clock() + wait > deadline:
+                raise PaymentsUnavailable(f"payments API read passed its {self.read_deadline:g}s deadline "
+                                          f"(last: {last_problem})", status=last_status)
             self.retry_count += 1
             log.info(
                 "payments API %s for biller %s (attempt %d/%d); retrying in %.2fs",
@@ -288,7 +313,8 @@ class PaymentsClient:
             status=last_status,
         )
 
-    def _fetch(self, path: str, params: list[tuple[str, str]]) -> tuple[int, httpx.Headers, bytes]:
+    def _fetch(self, path: str, params: list[tuple[str, str]],
+               deadline: float = float("inf")) -> tuple[int, httpx.Headers, bytes]:
         """One GET: (status, headers, body bytes).
 
         The body is read by streaming into our own buffer and the response is
@@ -299,9 +325,21 @@ class PaymentsClient:
         request = self._http.build_request("GET", path, params=tuple(params))
         resp = self._http.send(request, stream=True)
         try:
-            return resp.status_code, resp.headers, b"".join(resp.iter_bytes())
+            buf = bytearray()
+            for chunk in resp.iter_bytes():  # a server that drips is cut off at the deadline
+                buf += chunk
+                if len(buf) > self.max_page_bytes:
+                    raise PaymentsUnavailable(f"payments API page is over {self.max_page_bytes:,} bytes",
+                                              status=resp.status_code)
+                self._check_deadline(deadline)
+            return resp.status_code, resp.headers, bytes(buf)
         finally:
             resp.close()
+
+    def _check_deadline(self, deadline: float) -> None:
+        if self._clock() > deadline:
+            raise PaymentsUnavailable(f"payments API read passed its {self.read_deadline:g}s deadline",
+                                      status=None)
 
     @staticmethod
     def _parse_page(raw: bytes) -> Optional[dict[str, Any]]:

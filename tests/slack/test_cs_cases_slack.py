@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from bot.cs import cases as cs_cases
 from bot.cs import wiring as cs_wiring
 from bot.workflow import Actor
 from storage.models import Item
@@ -39,6 +40,9 @@ def intake():
 @pytest.fixture
 def cs_bot(db_url, slack, intake, monkeypatch):
     monkeypatch.setattr(cs_wiring, "INTAKE_TIMEOUT", 0.8)
+    # These tests follow the durable retry (the tick's backoff) attempt by attempt: the immediate
+    # retries of a transient failure are off here and tested in tests/adversarial/test_case_faults.py.
+    monkeypatch.setattr(cs_cases, "QUICK_RETRIES", ())
     h = BotHarness(db_url, slack, CS_CASES_URL=intake.url, CS_CASES_TOKEN=TOKEN).start()
     yield h
     h.stop()

@@ -61,12 +61,23 @@ def test_case_fields():
     assert "at most 3,000" in rules.case_field_errors("s", "d" * 3001)["description"]
 
 
-@given(st.text(max_size=300), st.text(max_size=3100))
+# Text as typed: control characters other than tab and newline are refused on their own (below).
+_TYPED = st.characters(blacklist_categories=("Cs",),
+                       blacklist_characters="".join(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)))
+
+
+@given(st.text(_TYPED, max_size=300), st.text(_TYPED, max_size=3100))
 def test_case_fields_accept_exactly_what_fits(subject, description):
     errs = rules.case_field_errors(subject, description)
     s, d = subject.strip(), description.strip()
     assert ("subject" in errs) == (not s or len(s) > 250 or "\n" in s)
     assert ("description" in errs) == (not d or len(d) > 3000)
+
+
+def test_case_fields_refuse_nul_and_control_characters():
+    assert "control character" in rules.case_field_errors("a\x00b", "d")["subject"]
+    assert "control character" in rules.case_field_errors("s", "line\x1b[31m")["description"]
+    assert rules.case_field_errors("s", "tab\tand\nnewline") == {}
 
 
 def test_handoff_needs_a_shared_channel():
