@@ -174,6 +174,7 @@ def test_completion_against_the_simulated_schedule_and_the_closing_report(page, 
     shot(page, "07-step-4-shows-the-schedule")
     card.locator('[data-action-id="send_handoff"]').click()
     preview = modal(page, "cs_send_handoff")
+    preview.locator('[data-input-block="placeholders"] input[type=checkbox]').check()  # the built-in details
     preview.locator("[data-modal=submit]").click()
     expect(preview).to_have_count(0)
     expect(card.locator('[data-block="step_handoff"]')).to_contain_text("Done by @sam")

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.support.cs_helpers import (
+    confirm_placeholders,
     block_text,
     checklist,
     ephemeral_texts,
@@ -26,12 +27,6 @@ AVENUES = ("1-800-555-0199", "clientservices@example.com", "https://support.exam
 
 def handoff_messages(slack):
     return [m for m in slack.messages(SHARED) if "support for" in block_text(m)]
-
-
-def confirm_placeholders(view) -> dict:
-    """The tick that sends placeholder contacts, when the preview asks for it (the built-in details)."""
-    asks = any(b.get("block_id") == "placeholders" for b in view["blocks"])
-    return {"placeholders": {"placeholders": ["send_anyway"]}} if asks else {}
 
 
 def send_handoff(slack, bot, user=SPEC):
