@@ -168,7 +168,7 @@ def test_edit_says_what_changed_and_is_audited(sbot, slack, sched):
         in a.detail["changes"]
     version = p.version
     r = slack.command(SPEC, PROJ, "edit golive=2026-13-01")
-    assert "YYYY-MM-DD" in r.text
+    assert "there is no month 13" in r.text  # the exact problem with the date
     r = slack.command(SPEC, PROJ, "edit colour=blue")
     assert "not a field of `new`" in r.text
     slack.command("U0COLL", PROJ, "edit projected=1")
