@@ -189,10 +189,10 @@ def _edit(deps, cmd: cmds.Edit, actor, body, respond, client, context):
 def _cancel(deps, cmd: cmds.Cancel, actor, body, respond, client, context):
     snap = deps.service.cancel(actor, project_id_of(context), cmd.reason, audit_surface(body))
     show_checklist(deps, snap)
-    reason = cmd.reason  # shown as typed: the gateway's rendering escapes it
+    # The reason is shown as typed: the gateway's rendering escapes it.
     client.chat_postMessage(channel=snap.channel_id,
                             text=f"Project {snap.id} ({snap.biller_id}) was withdrawn by {fmt.user(actor.user_id)}: "
-                                 f"{reason}. Its history is kept; `/addon new` registers this channel again.")
+                                 f"{cmd.reason}. Its history is kept; `/addon new` registers this channel again.")
 
 
 def _report(deps, cmd, actor, body, respond, client, context):

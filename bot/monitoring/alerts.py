@@ -42,6 +42,17 @@ class AlertDesk:
             post = post_by_ts(s, channel, ts, ALERT_KINDS)
             return (post.payload.get("meta") or {}).get("alert") if post else None
 
+    @staticmethod
+    def _taken(s, actor: Actor, alert_id: int) -> tuple[Project, Alert]:
+        """For a change: the alert (or the one it was folded into) and its project. Permissions are
+        judged first, so an outsider learns nothing but "no"; then the project's row is taken for
+        this transaction and the alert read again under it."""
+        a = store.lead_alert(s, alert_id)
+        wf.ensure_can_change(repo.snapshot(s, repo.get_project(s, a.project_id)), actor)
+        p = repo.lock_project(s, a.project_id)
+        store.reread(s, a)
+        return p, a
+
     def check(self, actor: Actor, alert_id: int, action: str) -> tuple[Project, Alert]:
         """Raise unless `actor` may do `action` now (used before opening a modal)."""
         with self.sf() as s:
@@ -55,11 +66,7 @@ class AlertDesk:
             surface: str = "button") -> Alert:
         now = self.clock()
         with repo.transaction(self.sf) as s:
-            a = store.lead_alert(s, alert_id)
-            p = repo.get_project(s, a.project_id)
-            wf.ensure_can_change(repo.snapshot(s, p), actor)
-            p = repo.lock_project(s, p.id)
-            store.reread(s, a)
+            p, a = self._taken(s, actor, alert_id)
             new = next_alert_state(a.state, action, a.acted_by)
             store.set_alert_state(s, a, new, actor.user_id, now, reason)
             repo.audit(s, p.id, actor.user_id, f"alert_{new}", surface,
@@ -73,11 +80,7 @@ class AlertDesk:
         """Undo an acknowledgement or a dismissal: only by the person who did it, within UNDO_WINDOW."""
         now = self.clock()
         with repo.transaction(self.sf) as s:
-            a = store.lead_alert(s, alert_id)
-            p = repo.get_project(s, a.project_id)
-            wf.ensure_can_change(repo.snapshot(s, p), actor)
-            p = repo.lock_project(s, p.id)
-            store.reread(s, a)
+            p, a = self._taken(s, actor, alert_id)
             check_undo(a.state, a.acted_by, a.acted_at, actor.user_id, now)
             was = a.state
             store.undo_alert_state(s, a, actor.user_id)
@@ -102,11 +105,7 @@ class AlertDesk:
         fails the alert is open again."""
         now = self.clock()
         with repo.transaction(self.sf) as s:
-            a = store.lead_alert(s, alert_id)
-            p = repo.get_project(s, a.project_id)
-            wf.ensure_can_change(repo.snapshot(s, p), actor)
-            repo.lock_project(s, p.id)
-            store.reread(s, a)
+            p, a = self._taken(s, actor, alert_id)
             before = (a.state, a.acted_by, a.acted_at, a.reason)
             next_alert_state(a.state, "item", a.acted_by)
             store.set_alert_state(s, a, ITEM, actor.user_id, now, None)

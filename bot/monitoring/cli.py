@@ -153,8 +153,6 @@ def backtest(settings, args) -> int:
         engine.dispose()
 
 
-__all__ = ["run_daily", "backtest", "SettingsError"]
-
 
 def digest(settings, args) -> int:
     """Every manager's weekly digest for the week of --date (default: today), now; once per week."""
@@ -170,9 +168,12 @@ def digest(settings, args) -> int:
             how = "sent" if queued else "already sent for that week: not sent again"
             print(f"digest for {manager}, week of {week.isoformat()}: {how}")
         sent = rt.deps.notifier.drain(rt.deps.clock())
-        print(f"digest: {len(results):,} manager(s), {sum(1 for *_, q in results if q):,} new; "
-              f"{sent.failed:,} failed and queued for retry" if sent.failed else
-              f"digest: {len(results):,} manager(s), {sum(1 for *_, q in results if q):,} new")
+        new = sum(1 for *_, queued in results if queued)
+        print(f"digest: {len(results):,} manager(s), {new:,} new"
+              + (f"; {sent.failed:,} failed and queued for retry" if sent.failed else ""))
         return 1 if sent.failed else 0
     finally:
         rt.stop()
+
+
+__all__ = ["run_daily", "backtest", "digest", "SettingsError"]

@@ -13,9 +13,10 @@ _STATE = {"open": "still open", "acknowledged": "acknowledged", "dismissed": "di
 _ITEM = {"open": "open", "remedied": "remedied", "escalated": "escalated to Client Services"}
 
 
-def _esc(text: Optional[str]) -> str:
-    """What people typed is shown, never obeyed (no mentions, no disguised links)."""
-    return text or ""  # shown as typed: bot.views.blocks.render escapes it
+def _typed(text: Optional[str]) -> str:
+    """What people typed, as typed (None as nothing): bot.views.blocks.render escapes it on the way
+    out, so it is shown, never obeyed."""
+    return text or ""
 
 
 def _chunks(lines: list[str], limit: int = 2900) -> list[Block]:
@@ -34,14 +35,14 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[Block]:
 def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, list[Block]]:
     head = "Closing report" + (" (preview: the project is not complete yet)" if preview else "")
     completed = (f.get("completed_at") or "")[:10] or "—"
-    text = (f"{head}: {_esc(f['addon'])} for {f['biller_id']}, go-live {f['golive']}, "
+    text = (f"{head}: {_typed(f['addon'])} for {f['biller_id']}, go-live {f['golive']}, "
             f"completed {completed}.")
     pay = f["payments"]
     rate = fmt.pct(pay["success_rate"]) if pay.get("success_rate") is not None else "—"
     per_day = fmt.count(pay["per_day"]) if pay.get("per_day") is not None else "—"
     summary = [
         f"*{head}*",
-        f"*Biller* {f['biller_id']} · *Add-on* {_esc(f['addon'])}" + (f" ({f['pay_channel']})" if f.get("pay_channel") else ""),
+        f"*Biller* {f['biller_id']} · *Add-on* {_typed(f['addon'])}" + (f" ({f['pay_channel']})" if f.get("pay_channel") else ""),
         f"go-live {f['golive']} · completed {completed} · days monitored: {f['days_monitored']}"
         + (f" ({f['days_unread']} day(s) the source could not be read)" if f.get("days_unread") else ""),
         f"*Payments (the add-on's)*: {fmt.count(pay['attempts'])} attempts, {per_day} a day against a projection "
@@ -50,11 +51,11 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
     ]
     if f.get("data_simulated"):
         summary.append(":test_tube: The payments figures are simulated data, not real payments.")
-    alerts = [f"*Alerts ({len(f['alerts'])})*"] or []
+    alerts = [f"*Alerts ({len(f['alerts'])})*"]
     for a in f["alerts"]:
         how = _STATE.get(a["state"], a["state"])
         if a["state"] == "dismissed" and a.get("reason"):
-            how += f": {_esc(a['reason'][:300])}"
+            how += f": {_typed(a['reason'][:300])}"
         if a["state"] == "item" and a.get("item"):
             how += f" #{a['item']}"
         if a.get("by"):
@@ -66,16 +67,16 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
     for i in f["items"]:
         how = _ITEM.get(i["status"], i["status"])
         if i["status"] == "remedied" and i.get("note"):
-            how += f": {_esc(i['note'])}"
+            how += f": {_typed(i['note'])}"
         if i.get("case"):
-            how += f" (case {_esc(i['case'])})"
-        items.append(f"• #{i['number']} {_esc(i['text'])}: {how}")
+            how += f" (case {_typed(i['case'])})"
+        items.append(f"• #{i['number']} {_typed(i['text'])}: {how}")
     if not f["items"]:
         items.append("• none recorded")
     cases = [f"*Client Services cases ({len(f['cases'])})*"]
     for c in f["cases"]:
-        cases.append(f"• {_esc(c['id'] or 'not delivered')} ({c['status']})"
-                     + (f" for item #{c['item']}" if c.get("item") else "") + f": {_esc(c['subject'])}")
+        cases.append(f"• {_typed(c['id'] or 'not delivered')} ({c['status']})"
+                     + (f" for item #{c['item']}" if c.get("item") else "") + f": {_typed(c['subject'])}")
     if not f["cases"]:
         cases.append("• none opened")
     h = f.get("handoff")
@@ -87,8 +88,8 @@ def report_message(f: dict[str, Any], *, preview: bool = False) -> tuple[str, li
         hand = "*Handoff*: no handoff message was sent through the bot (step 3 marked done by hand)."
     sched = f.get("schedule")
     if sched:
-        sline = (f"*Schedule*: sheet {_esc(sched['name'])}: {sched['at_100']} of {sched['items']} items at 100%; "
-                 f"{sched['status_field']} set to {_esc(sched['status'])}")
+        sline = (f"*Schedule*: sheet {_typed(sched['name'])}: {sched['at_100']} of {sched['items']} items at 100%; "
+                 f"{sched['status_field']} set to {_typed(sched['status'])}")
         if sched.get("permalink"):
             sline += f" ({fmt.link(sched['permalink'], 'open the sheet')})"
         if sched.get("simulated"):
