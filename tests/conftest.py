@@ -85,3 +85,62 @@ def engine(db_url):
 def sessions(engine):
     return SessionFactory(engine)
 
+
+# ---- the Slack-driven fixtures (tests/slack, tests/adversarial) ----------------------------------
+# Their helpers are imported in the fixtures: tests/unit collects without loading the bot.
+@pytest.fixture
+def slack():
+    """The local Slack workspace, with the cast of tests/support/harness.py."""
+    from tests.support.harness import make_workspace
+
+    ws = make_workspace()
+    ws.start()
+    yield ws
+    ws.stop()
+
+
+@pytest.fixture
+def bot(db_url, slack):
+    """The bot, unmodified, over HTTP on loopback, against the local workspace."""
+    from tests.support.harness import BotHarness
+
+    h = BotHarness(db_url, slack).start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def sim():
+    """A loopback payments simulator with the CITY-42 biller of the monitoring tests."""
+    from bot.payments import Simulator
+    from tests.support.monitoring_support import BILLER, SimClock, profile
+
+    clock = SimClock()
+    s = Simulator(seed=7, clock=clock)
+    s.set_biller(BILLER, profile())
+    s.start()
+    s.clock_ = clock
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def mbot(db_url, slack, sim):
+    """The bot wired to the simulator (and a managers channel)."""
+    from tests.support.monitoring_support import start_bot
+
+    h = start_bot(db_url, slack, sim)
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, mbot, slack, sim, db_url):
+    """The environment `addon-bot run-daily` and friends read, pointing at the workspace and simulator."""
+    from tests.support.harness import ADMIN, TOKEN
+
+    for k, v in dict(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.api_url, DATABASE_URL=db_url,
+                     PAYMENTS_API_URL=sim.base_url, ADMIN_USERS=ADMIN, LOG_LEVEL="WARNING").items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("MANAGERS_CHANNEL", raising=False)
+    return mbot

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from bot.cli import main
 from storage.models import DailySummaryRow
 from storage.monitoring import owner_gone
-from tests.slack.test_monitoring_cli import cli_env  # noqa: F401 - fixture
 from tests.support.harness import ADMIN, TOKEN
 from tests.support.monitoring_support import project, register, summaries, summary_of
 

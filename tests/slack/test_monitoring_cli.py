@@ -12,19 +12,10 @@ from sqlalchemy import func, select
 from bot.cli import main
 from storage import repo
 from storage.models import Alert, DailySummaryRow, Post
-from tests.support.harness import ADMIN, MGR, TOKEN
+from tests.support.harness import ADMIN, MGR
 from tests.support.monitoring_support import (
     BILLER, GOLIVE, profile, project, register, summaries, summary_of,
 )
-
-
-@pytest.fixture
-def cli_env(monkeypatch, mbot, slack, sim, db_url):
-    for k, v in dict(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.api_url, DATABASE_URL=db_url,
-                     PAYMENTS_API_URL=sim.base_url, ADMIN_USERS=ADMIN, LOG_LEVEL="WARNING").items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.delenv("MANAGERS_CHANNEL", raising=False)
-    return mbot
 
 
 def counts(bot) -> tuple[int, int, int]:
