@@ -1,0 +1,89 @@
+"""Socket Mode: the same Bolt app, reached over Slack's WebSocket link instead of /slack/events.
+
+slack_bolt's SocketModeHandler (slack_sdk's built-in client, no extra dependency) opens
+its connection with `apps.connections.open` on the app's own Web API client, so on
+`SLACK_API_URL` with the app-level token (`xapp-…`, scope connections:write), and
+connects to the URL that answers (https://docs.slack.dev/apis/events-api/using-socket-mode/).
+It acknowledges each envelope with what the listener acked (a slash command's message,
+a view's response_action), opens a new connection when Slack sends `disconnect`
+(refresh_requested, warning) or the link drops, and passes `retry_attempt` on as
+`X-Slack-Retry-Num`, so the middleware's durable dedupe (storage/events.py) drops a
+re-sent event as it drops an HTTP retry.
+
+What this module adds: each envelope is counted in /metrics as an HTTP request is, and
+readiness says whether the link is up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.metrics import Metrics, surface_of
+
+log = logging.getLogger("addon_bot.socket_mode")
+
+
+class MeteredSocketModeHandler(SocketModeHandler):
+    """Bolt's handler, counting each envelope by surface and outcome (bot.metrics)."""
+
+    def __init__(self, app: App, app_token: str, metrics: Metrics, **kw) -> None:
+        super().__init__(app, app_token, **kw)
+        self.metrics = metrics
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        start = time.monotonic()
+        resp = run_bolt_app(self.app, req)
+        send_response(client, req, resp, start)
+        body = req.payload if isinstance(req.payload, dict) else {}
+        self.metrics.request(surface_of(body), "ok" if resp.status == 200 else str(resp.status),
+                             time.monotonic() - start)
+
+
+class SocketLink:
+    """One bot's Socket Mode connection: start, whether it is up, stop."""
+
+    def __init__(self, app: App, app_token: str, metrics: Metrics, *, ping_interval: float = 10) -> None:
+        self.handler = MeteredSocketModeHandler(app, app_token, metrics, ping_interval=ping_interval)
+
+    def connect(self) -> None:
+        """Open the first connection (apps.connections.open, then the WebSocket)."""
+        self.handler.connect()
+
+    def connected(self) -> bool:
+        return self.handler.client.is_connected()
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.connected():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def close(self) -> None:
+        try:
+            self.handler.close()
+        except Exception:  # noqa: BLE001 - shutting down: log and go on
+            log.exception("error while closing the Socket Mode connection")
+
+
+def readiness(health: Callable[[], tuple[int, dict]], link: SocketLink) -> Callable[[], tuple[int, dict]]:
+    """Readiness in Socket Mode: the database's, and the link is up (503 while it is not)."""
+
+    def check() -> tuple[int, dict]:
+        status, payload = health()
+        up = link.connected()
+        payload = {**payload, "socket_mode": "connected" if up else "disconnected"}
+        if not up:
+            return 503, {**payload, "ok": False}
+        return status, payload
+
+    return check
