@@ -59,11 +59,12 @@ class Runtime:
         return asgi_app(self.app, lambda: healthz(self.deps), signing_secret=self.settings.SLACK_SIGNING_SECRET,
                         first_sight=lambda sig: edge.first_sight(sessions, sig), metrics=self.metrics())
 
-    def socket_link(self, metrics: Metrics | None = None) -> SocketLink:
+    def socket_link(self, metrics: Metrics | None = None, *, ping_interval: float = 10) -> SocketLink:
         """The Socket Mode link (not yet connected), opened on SLACK_API_URL with SLACK_APP_TOKEN."""
         if not self.settings.SLACK_APP_TOKEN:
             raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-        return SocketLink(self.app, self.settings.SLACK_APP_TOKEN, metrics or self.metrics())
+        return SocketLink(self.app, self.settings.SLACK_APP_TOKEN, metrics or self.metrics(),
+                          ping_interval=ping_interval)
 
     def ops_server(self, link: SocketLink, metrics: Metrics, host: str, port: int) -> ThreadedServer:
         """Socket Mode's /healthz and /metrics on their own port (readiness includes the link)."""

@@ -17,6 +17,9 @@ readiness says whether the link is up.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import struct
 import time
 from typing import Callable
 
@@ -51,6 +54,8 @@ class SocketLink:
     """One bot's Socket Mode connection: start, whether it is up, stop."""
 
     def __init__(self, app: App, app_token: str, metrics: Metrics, *, ping_interval: float = 10) -> None:
+        """``ping_interval``: seconds between the client's pings; it also checks the link
+        that often and reconnects when it is gone (Bolt's default, 10)."""
         self.handler = MeteredSocketModeHandler(app, app_token, metrics, ping_interval=ping_interval)
 
     def connect(self) -> None:
@@ -69,10 +74,37 @@ class SocketLink:
         return True
 
     def close(self) -> None:
+        """Stop at once, as RFC 6455 closes: a close frame, Slack's close in reply, and the
+        client's reader ends. (Closing the socket from here instead waits for the reader's
+        lock, held for up to its 3-second receive timeout.)"""
+        client = self.handler.client
+        client.auto_reconnect_enabled = False
+        if client.current_app_monitor.is_alive():  # it would ping a closing socket and log an error
+            client.current_app_monitor.shutdown()
+        session = client.current_session
+        sock = getattr(session, "sock", None)
+        if sock is not None:
+            try:
+                with session.sock_send_lock:
+                    sock.send(_close_frame())
+                deadline = time.monotonic() + 1.0
+                while session.sock is not None and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                if session.sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         try:
             self.handler.close()
         except Exception:  # noqa: BLE001 - shutting down: log and go on
             log.exception("error while closing the Socket Mode connection")
+
+
+def _close_frame(code: int = 1000) -> bytes:
+    """A client's close frame (RFC 6455 5.5.1: FIN, opcode 8, masked status code)."""
+    payload = struct.pack("!H", code)
+    mask = os.urandom(4)
+    return bytes([0x88, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def readiness(health: Callable[[], tuple[int, dict]], link: SocketLink) -> Callable[[], tuple[int, dict]]:

@@ -101,7 +101,9 @@ class SocketBotHarness(BotHarness):
         self.runtime = Runtime.start(self._settings(), scheduler=scheduler)
         self.slack.socket_mode = True
         opened = self.slack.socket.opened
-        self.link = self.runtime.socket_link()
+        # The client checks its link every ping_interval (Bolt's default 10 s): 1 s here, so a
+        # dropped link is found and reopened within a test's patience.
+        self.link = self.runtime.socket_link(ping_interval=1)
         self.link.connect()
         self.slack.socket.wait_for_connections(opened=opened + 1)
         return self
