@@ -25,7 +25,7 @@ APP_TOKEN = "xapp-1-A0ADDON-test"
 
 @pytest.fixture
 def ws():
-    s = LocalSlack(signing_secret="s", app_token=APP_TOKEN, socket_mode=True, ack_deadline=0.5)
+    s = LocalSlack(signing_secret="s", app_token=APP_TOKEN, socket_mode=True)
     s.add_user("U0A", "ann")
     s.add_channel("C0A", "a", members=["U0A"])
     s.start()
@@ -157,6 +157,7 @@ def test_a_block_actions_envelope_takes_no_response_payload(ws):
 
 def test_an_event_without_an_ack_is_sent_again_with_retry_attempt(ws):
     # https://docs.slack.dev/apis/events-api/#retries: up to three retries, same event_id.
+    ws.ack_deadline = 1.0  # Slack's 3 s, shortened: the two unanswered envelopes are waited out
     app = App(open_url(ws), answer=lambda env: None if env["retry_attempt"] < 2 else
               {"envelope_id": env["envelope_id"]})
     r = ws.react("U0A", "C0A", ws.ws.post_message("C0A", user_id="U0A", text="x").ts, "eyes")
@@ -180,6 +181,7 @@ def test_a_late_ack_is_not_applied(ws):
         gate.wait(5)
         return {"envelope_id": env["envelope_id"], "payload": {"text": "too late"}}
 
+    ws.ack_deadline = 0.5  # Slack's 3 s, shortened
     app = App(open_url(ws), answer=answer)
     r = ws.command("U0A", "C0A", "status")
     assert r.status_code == 504  # no ack within the deadline: Slack shows the person an error
