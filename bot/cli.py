@@ -114,7 +114,13 @@ def cmd_serve(settings: Settings, args) -> int:
         if mode == "http":
             rt.serve_http(args.host, args.port)
         else:
-            rt.serve_socket(args.host, args.metrics_port)
+            from bot.socket_mode import LinkRefused  # socket mode only: start-up stays short
+
+            try:
+                rt.serve_socket(args.host, args.metrics_port)
+            except LinkRefused as e:
+                print(f"addon-bot serve: {e}", file=sys.stderr)
+                return 2
     finally:
         rt.stop()
     return 0

@@ -83,7 +83,10 @@ class Runtime:
                 ops = self.ops_server(link, metrics, host, metrics_port).start()
                 log.info("serving /healthz and /metrics on http://%s:%d", host, ops.port)
             link.connect()
-            log.info("Socket Mode: connected through %s", self.settings.SLACK_API_URL)
+            if link.wait_connected(5):
+                log.info("Socket Mode: connected (apps.connections.open on %s)", self.settings.SLACK_API_URL)
+            else:
+                log.warning("Socket Mode: not connected yet; the client tries again every 10 s")
             while not stop.wait(1.0):
                 pass
         finally:

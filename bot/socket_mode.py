@@ -26,12 +26,26 @@ from typing import Callable
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.metrics import Metrics, surface_of
 
 log = logging.getLogger("addon_bot.socket_mode")
+
+
+# What Slack's refusal of apps.connections.open means for the operator.
+_REFUSALS = {
+    "invalid_auth": "SLACK_APP_TOKEN is not a valid app-level token of this app",
+    "not_authed": "SLACK_APP_TOKEN is not a valid app-level token of this app",
+    "not_allowed_token_type": "SLACK_APP_TOKEN must be an app-level token (xapp-…), not a bot or user token",
+    "missing_scope": "the app-level token needs the connections:write scope",
+}
+
+
+class LinkRefused(Exception):
+    """The link cannot be opened: one line saying why and what to change."""
 
 
 class MeteredSocketModeHandler(SocketModeHandler):
@@ -59,8 +73,17 @@ class SocketLink:
         self.handler = MeteredSocketModeHandler(app, app_token, metrics, ping_interval=ping_interval)
 
     def connect(self) -> None:
-        """Open the first connection (apps.connections.open, then the WebSocket)."""
-        self.handler.connect()
+        """Open the first connection (apps.connections.open, then the WebSocket); raises
+        LinkRefused when Slack refuses the token or cannot be reached. (A refused WebSocket
+        is retried by the client every ping_interval.)"""
+        try:
+            self.handler.connect()
+        except SlackApiError as e:
+            error = e.response.get("error") if e.response is not None else None
+            why = _REFUSALS.get(str(error), "see Slack's apps.connections.open errors")
+            raise LinkRefused(f"Slack refused apps.connections.open: {error} ({why})") from None
+        except OSError as e:  # urllib's URLError included: Slack's Web API is not reachable
+            raise LinkRefused(f"could not reach Slack's Web API for apps.connections.open: {e}") from None
 
     def connected(self) -> bool:
         return self.handler.client.is_connected()

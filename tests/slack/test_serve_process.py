@@ -11,6 +11,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.support.harness import NEW_CMD, PROJ, SECRET, SPEC, TOKEN
 from tests.support.paths import REPO_ROOT
@@ -108,3 +109,17 @@ def test_serve_socket_mode_process(slack, tmp_path):
             code = None
     assert code == 0, proc.stdout.read()
     slack.wait_for(lambda: slack.socket.connections() == [])  # the link was closed, not dropped
+
+
+@pytest.mark.parametrize("token, expect", [
+    ("xapp-1-not-this-apps", "invalid_auth (SLACK_APP_TOKEN is not a valid app-level token of this app)"),
+])
+def test_serve_socket_mode_with_a_wrong_app_token_says_so(slack, tmp_path, token, expect):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CS_", "PAYMENTS_"))}
+    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN=token, SLACK_API_URL=slack.api_url,
+               DATABASE_URL=f"sqlite:///{tmp_path}/serve.db", PAYMENTS_API_URL="simulated", LOG_LEVEL="ERROR")
+    r = subprocess.run([sys.executable, "-m", "bot", "serve", "--mode", "socket", "--no-scheduler"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == f"addon-bot serve: Slack refused apps.connections.open: {expect}"
+    assert slack.socket.connections() == []
