@@ -26,7 +26,8 @@ What Slack does, and this module emulates
   the connections not being closed.
 
 :class:`SocketModeHub` holds the tickets, the open connections and the envelopes
-waiting for their ack. The WebSocket endpoint runs in the server's event loop; the
+waiting for their ack. The WebSocket endpoint (a Starlette route beside the Web API,
+served by uvicorn with the ``websockets`` package) runs in the server's event loop; the
 driver calls :meth:`SocketModeHub.deliver` from its own thread and waits for the ack.
 """
 
