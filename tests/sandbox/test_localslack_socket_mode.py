@@ -164,7 +164,7 @@ def test_an_event_without_an_ack_is_sent_again_with_retry_attempt(ws):
     assert r.status_code == 200
     envs = [m for m in app.messages() if m.get("type") == "events_api"]
     assert [e["retry_attempt"] for e in envs] == [0, 1, 2]
-    assert [e["retry_reason"] for e in envs] == ["", "http_timeout", "http_timeout"]
+    assert [e["retry_reason"] for e in envs] == ["", "timeout", "timeout"]
     assert len({e["payload"]["event_id"] for e in envs}) == 1
     assert len({e["envelope_id"] for e in envs}) == 3
     assert all(e["accepts_response_payload"] is False for e in envs)

@@ -138,7 +138,7 @@ def test_an_envelope_sent_again_after_a_lost_ack_is_acted_on_once(sbot, slack, c
     assert [p.code for p in slack.errors] == ["operation_timeout"]
     # The retry reached the middleware with its retry_attempt, and ran nothing.
     event_id = tries[0].payload["event_id"]
-    assert f"event {event_id} (app_mention) already taken; re-delivery 1 http_timeout dropped" in caplog.text
+    assert f"event {event_id} (app_mention) already taken; re-delivery 1 timeout dropped" in caplog.text
     slack.wait_for(lambda: pings(slack))
     slack.reset_records()
     # Slack's later retries of the same event_id change nothing either.

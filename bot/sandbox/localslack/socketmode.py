@@ -15,9 +15,11 @@ What Slack does, and this module emulates
   also carry ``retry_attempt`` and ``retry_reason``). The app acknowledges it by sending
   ``{"envelope_id": …}`` back, with a ``payload`` where the envelope accepts one (a
   slash command's message, a view submission's ``response_action``), within 3 seconds.
-  An event not acknowledged in time is sent again, with ``retry_attempt`` one higher
-  and the same ``event_id`` in its payload (the retry loop is the driver's,
-  :mod:`.events`; https://docs.slack.dev/apis/events-api/#retries).
+  An event not acknowledged in time is sent again in a new envelope, with
+  ``retry_attempt`` one higher, ``retry_reason: "timeout"`` and the same ``event_id``
+  in its payload (the retry loop is the driver's, :mod:`.events`;
+  https://docs.slack.dev/apis/events-api/#retries). Slash commands and interactions
+  are not sent again: the person sees that the app did not answer.
 - An app may hold several connections at once (up to 10); Slack spreads envelopes
   across them, so any one connection sees only some.
 - Slack refreshes connections: it sends ``{"type": "disconnect", "reason":
