@@ -14,8 +14,10 @@ Typical test use::
     slack.stop()
 
 Layers: :mod:`.state` (the workspace model, no HTTP), :mod:`.webapi` (Slack's Web API
-and response_url over the model), :mod:`.driver` (what people do, delivered to the bot
-as Slack does), :mod:`.server` (uvicorn in a thread). :class:`LocalSlack` ties them
+and response_url over the model), :mod:`.socketmode` (``apps.connections.open``'s
+WebSocket link, for an app in Socket Mode), :mod:`.driver` (what people do, delivered
+to the bot as Slack does: to ``bot_url``, or as envelopes on the link when
+``socket_mode`` is on), :mod:`.server` (uvicorn in a thread). :class:`LocalSlack` ties them
 together and adds inspection helpers that return Slack-shaped dicts.
 """
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from .socketmode import NoConnection
 from .state import (
     JSON,
     Channel,
@@ -29,7 +30,6 @@ from .state import (
     User,
     Workspace,
 )
-from .socketmode import NoConnection
 from .webapi import WebAPI
 
 #: Events delivered unless the caller chooses otherwise. Add "message.channels",
