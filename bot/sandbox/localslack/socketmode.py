@@ -51,7 +51,7 @@ from .core import WorkspaceCore
 from .model import JSON, Problem
 
 #: Slack allows an app this many open Socket Mode connections at once
-#: (https://docs.slack.dev/apis/events-api/using-socket-mode/#connections).
+#: (https://docs.slack.dev/apis/events-api/using-socket-mode/).
 MAX_CONNECTIONS = 10
 #: Interactive payloads whose ack may carry a response (a view submission's
 #: response_action, an options request's options); a slash command's ack may carry its message.
