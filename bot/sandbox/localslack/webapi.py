@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from . import blockkit, limits
+from .socketmode import SocketModeHub
 from .state import Channel, Problem, ResponseUrl, SlackError, Workspace
 
 JSON = dict[str, Any]
@@ -45,6 +46,14 @@ class _BadBody(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class _MissingScope(SlackError):
+    """``missing_scope``, with what was needed and what the token has."""
+
+    def __init__(self, needed: str, provided: frozenset[str]) -> None:
+        super().__init__("missing_scope")
+        self.needed, self.provided = needed, provided
 
 
 @dataclass
@@ -95,12 +104,18 @@ class WebAPI:
         chat_write_public: bool = False,
         strict: bool = True,
         rate_scale: float = 1.0,
+        app_token: str | None = None,
+        app_token_scopes: tuple[str, ...] = ("connections:write",),
     ) -> None:
         """``public_url()`` gives this server's base URL (for response_urls);
         ``chat_write_public`` grants the chat:write.public scope (post to public
-        channels the bot is not in)."""
+        channels the bot is not in); ``app_token`` is the app-level token (``xapp-…``)
+        with ``app_token_scopes``, the only token ``apps.connections.open`` takes."""
         self.ws = workspace
         self.token = token
+        self.app_token = app_token
+        self.app_token_scopes = frozenset(app_token_scopes)
+        self.socket = SocketModeHub(workspace, public_url=public_url, app_id=workspace.app_id)
         self.public_url = public_url
         self.chat_write_public = chat_write_public
         self._injected: dict[str, _Injected] = {}
@@ -108,6 +123,7 @@ class WebAPI:
         self.limiter: limits.RateLimiter | None = limits.RateLimiter(scale=rate_scale) if strict else None
         self.scopes: frozenset[str] | None = limits.manifest_scopes() if strict else None
         self._methods: dict[str, Callable[[JSON], JSON]] = {
+            "apps.connections.open": self.apps_connections_open,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -152,8 +168,7 @@ class WebAPI:
         try:
             if not token:
                 raise SlackError("not_authed")
-            if token != self.token:
-                raise SlackError("invalid_auth")
+            self._authenticate(method, token)
             injected = self._injected.get(method)
             if injected is not None and injected.remaining > 0:
                 injected.remaining -= 1
@@ -176,8 +191,23 @@ class WebAPI:
                     self.ws.record_rate_limited(method)
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
             return 200, {"ok": True, **handler(args)}, headers
+        except _MissingScope as exc:
+            body = self._refuse(method, exc, args)
+            return 200, {**body, "needed": exc.needed, "provided": ",".join(sorted(exc.provided))}, headers
         except SlackError as exc:
             return status, self._refuse(method, exc, args), headers
+
+    def _authenticate(self, method: str, token: str) -> None:
+        """App-level tokens call only apps.connections.open, and only they may
+        (https://docs.slack.dev/reference/methods/apps.connections.open/: a bot token
+        there is ``not_allowed_token_type``; https://docs.slack.dev/authentication/tokens/#app-level)."""
+        is_app = self.app_token is not None and token == self.app_token
+        if token != self.token and not is_app:
+            raise SlackError("invalid_auth")
+        if (method == "apps.connections.open") != is_app:
+            raise SlackError("not_allowed_token_type")
+        if is_app and "connections:write" not in self.app_token_scopes:
+            raise _MissingScope("connections:write", self.app_token_scopes)
 
     def _refuse(self, method: str, exc: SlackError, args: Mapping[str, Any]) -> JSON:
         self.ws.record_error(Problem(method, exc.error, tuple(exc.messages), _decoded_for_record(args)))
@@ -278,6 +308,7 @@ class WebAPI:
             routes=[
                 Route("/api/{method}", api, methods=["GET", "POST"]),
                 Route("/response/{token:path}", response_url, methods=["POST"]),
+                WebSocketRoute("/link/", self.socket.endpoint),
                 Route("/", health, methods=["GET"]),
             ]
         )
@@ -375,6 +406,10 @@ class WebAPI:
         return link
 
     # ------------------------------------------------------------------ methods
+
+    def apps_connections_open(self, args: JSON) -> JSON:
+        """A one-time WebSocket URL for Socket Mode (see :mod:`.socketmode`)."""
+        return {"url": self.socket.issue_url()}
 
     def auth_test(self, args: JSON) -> JSON:
         team = self.ws.internal_team
