@@ -38,3 +38,4 @@ A_ALERT_DISMISS = "alert_dismiss"
 A_ALERT_UNDO = "alert_undo"
 A_ALERT_DETAILS = "alert_details"
 V_ALERT_DISMISS = "alert_dismiss_reason"
+A_SHOW_DAY = "summary_show_day"  # a day's full summary from a catch-up message
