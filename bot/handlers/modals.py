@@ -82,13 +82,16 @@ def register(app, deps) -> None:
     @guard
     def submit_complete(ack, body, client, context):
         meta = view_meta(body)
-        if meta.get("sched"):  # the schedule decides (bot.completion)
+        actor = actor_of(context)
+        if meta.get("sched"):  # the schedule decides (bot.completion): asked only after the ack
+            ack(response_action="update", view=views.checking_modal(meta["p"]))
+            view_id = (body.get("view") or {}).get("id")
             try:
-                complete_project(deps, actor_of(context), meta["p"], "modal")
+                snap = complete_project(deps, actor, meta["p"], "modal")
             except DomainError as e:
-                ack(response_action="update", view=views.refusal_modal(e.message[:2900]))
+                client.views_update(view_id=view_id, view=views.refusal_modal(e.message[:2900]))
                 return
-            ack()
+            client.views_update(view_id=view_id, view=views.completed_modal(snap))
             return
         confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
         if not confirmed:
@@ -96,11 +99,12 @@ def register(app, deps) -> None:
                 errors={"schedule": "Confirm every item on the project schedule is at 100% to complete."})
             return
         try:
-            complete_project(deps, actor_of(context), meta["p"], "modal", confirmed=True)
+            svc.check_complete(actor, meta["p"])  # the rules only (the database): the refusal stays in the modal
         except DomainError as e:
             ack(response_action="errors", errors={"schedule": e.message[:150]})
             return
         ack()
+        complete_project(deps, actor, meta["p"], "modal", confirmed=True)  # a refusal now is told by guard
 
     @app.view(views.V_CONFIRM_MONITOR)
     @guard
