@@ -11,7 +11,7 @@ from sqlalchemy import select
 from storage.models import DailySummaryRow
 from tests.support.harness import PROJ, SPEC
 from tests.support.monitoring_support import (
-    BILLER, GOLIVE, alerts_in, dms, no_refusals, profile, project, register, summaries, summary_of, text_of, tick,
+    BILLER, GOLIVE, alerts_in, catch_up_days, catch_ups, dms, no_refusals, profile, project, register, summaries, summary_of, text_of, tick,
     utc,
 )
 
@@ -44,21 +44,13 @@ def test_a_project_live_20_days_shows_its_last_20_days_beside_the_projection(mbo
     no_refusals(slack)
 
 
-def _catch_ups(slack) -> list[dict]:
-    return [m for m in slack.messages(PROJ) if (m.get("text") or "").startswith("Payments catch-up")]
-
-
-def _day_lines(msg) -> list[str]:
-    return [b["block_id"][4:] for b in msg["blocks"] if b["type"] == "section" and b.get("block_id", "").startswith("day_")]
-
-
 def test_more_than_three_missed_days_fold_into_one_catch_up_oldest_first(mbot, slack):
     register(slack)
     tick(mbot, utc(2026, 11, 12, 15, 0))  # the bot was away: 11-02 .. 11-11 are due at once
     assert summaries(slack) == []  # no wall of ten summaries...
-    [msg] = _catch_ups(slack)  # ...but one message, a line per day, oldest first
+    [msg] = catch_ups(slack)  # ...but one message, a line per day, oldest first
     days = [(GOLIVE + timedelta(days=i)).isoformat() for i in range(10)]
-    assert _day_lines(msg) == days
+    assert catch_up_days(msg) == days
     assert msg["text"].startswith("Payments catch-up for ") and "2026-11-02 to 2026-11-11" in msg["text"]
     chart = _chart(msg)
     assert [p["x"] for p in chart["chart"]["series"][0]["points"]] == [d[5:] for d in days]
@@ -76,14 +68,14 @@ def test_more_than_three_missed_days_fold_into_one_catch_up_oldest_first(mbot, s
     assert len(slack.calls_to("chat.postMessage")) == before
     tick(mbot, utc(2026, 11, 13, 15, 0))
     assert [m["text"].split(", ")[1].split(" ")[0] for m in summaries(slack)] == ["2026-11-12"]
-    assert len(_catch_ups(slack)) == 1
+    assert len(catch_ups(slack)) == 1
     no_refusals(slack)
 
 
 def test_show_day_answers_with_that_days_full_summary_to_the_person_who_asked(mbot, slack):
     register(slack)
     tick(mbot, utc(2026, 11, 12, 15, 0))
-    [msg] = _catch_ups(slack)
+    [msg] = catch_ups(slack)
     slack.click(SPEC, PROJ, msg["ts"], "summary_show_day", block_id="day_2026-11-05")
     [eph] = slack.wait_for(lambda: [e for e in slack.ephemerals(PROJ, SPEC)
                                     if (e.get("text") or "").startswith("Payments summary")])
@@ -98,7 +90,7 @@ def test_three_missed_days_keep_one_summary_each_oldest_first(mbot, slack):
     tick(mbot, utc(2026, 11, 5, 15, 0))  # 11-02 .. 11-04: three days
     days = [m["text"].split(", ")[1].split(" ")[0] for m in summaries(slack)]
     assert days == ["2026-11-02", "2026-11-03", "2026-11-04"]
-    assert _catch_ups(slack) == []
+    assert catch_ups(slack) == []
     no_refusals(slack)
 
 
@@ -107,7 +99,7 @@ def test_alerts_of_a_catch_up_still_reach_the_manager_with_their_notes_in_its_th
     sim.set_biller(BILLER, profile(overrides=days))
     register(slack)
     tick(mbot, utc(2026, 11, 7, 15, 0))  # 11-02 .. 11-06: five days, three without payments
-    [msg] = _catch_ups(slack)
+    [msg] = catch_ups(slack)
     [dm] = alerts_in(dms(slack), "no_payments")
     assert "Also seen on 2026-11-04, 2026-11-05" in text_of(dm)
     line = next(b for b in msg["blocks"] if b.get("block_id") == "day_2026-11-03")["text"]["text"]
