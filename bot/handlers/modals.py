@@ -13,6 +13,7 @@ from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
+from slack_sdk.errors import SlackApiError
 
 
 NOTE_MAX = 2000  # items, notes and reasons: the columns' length
@@ -57,6 +58,12 @@ def register(app, deps) -> None:
         for req in ("biller", "addon", "golive", "projected", "manager"):
             if not fields.get(req) and req not in errors:
                 errors[req] = "Required."
+        channel = meta.get("c")
+        if channel is None:  # opened from the App Home: the form names the channel
+            channel = input_value(vals, "channel")
+            why = _channel_problem(client, channel)
+            if why:
+                errors["channel"] = why
         if not errors:  # people of this organisation, and a shared channel that is shared
             for block, check in (("manager", lambda: ensure_members(deps.directory, [("manager", fields["manager"])])),
                                  ("specialists", lambda: ensure_members(deps.directory, [
@@ -71,12 +78,28 @@ def register(app, deps) -> None:
             return
         ack()
         actor = actor_of(context)
-        channel = meta.get("c")
         context["channel_id"] = channel
         cmd = cmds.NewProject(**fields)
         ensure_internal_channel(client, channel)
         snap = svc.register(actor, body.get("team", {}).get("id") or "", channel, cmd, "modal")
         show_checklist(deps, snap, new_message=True)
+
+    def _channel_problem(client, channel) -> str:
+        """Why the picked channel cannot hold a project (empty: it can)."""
+        if not isinstance(channel, str) or channel[:1] not in ("C", "G"):
+            return "Pick the project's internal channel."
+        if svc.project_in_channel(channel) is not None:
+            return "That channel already has an open post-live project; pick another."
+        try:
+            info = ensure_internal_channel(client, channel) or {}
+        except DomainError:
+            return ("That channel is shared with another organisation (Slack Connect), where internal project "
+                    "details never go: pick an internal one.")
+        except SlackApiError:
+            return "I cannot see that channel: invite me there first (`/invite @addon-bot`)."
+        if not info.get("is_member", True):
+            return "I am not in that channel yet: invite me there first (`/invite @addon-bot`), then register."
+        return ""
 
     @app.view(views.V_COMPLETE)
     @guard

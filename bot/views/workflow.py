@@ -236,7 +236,9 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
 
 
 # ---- modals ------------------------------------------------------------------------------
-def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: str) -> dict:
+def register_modal(channel_id: Optional[str], prefill: dict, default_tz: str, actor_id: str) -> dict:
+    """The registration form; opened outside a channel (the App Home, `channel_id` None) it first asks
+    for the project's internal channel."""
     golive = prefill.get("golive")
     golive_el: dict = {"type": "datepicker", "action_id": "golive"}
     if isinstance(golive, date):
@@ -271,6 +273,13 @@ def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: st
             "schedule", None if prefill.get("schedule_sheet") is None else str(prefill["schedule_sheet"]),
             max_length=19), optional=True),
     ]
+    if channel_id is None:
+        picker = {"type": "conversations_select", "action_id": "channel",
+                  "filter": {"include": ["public", "private"], "exclude_external_shared_channels": True,
+                             "exclude_bot_users": True}}
+        blocks.insert(0, input_block("channel", "Project channel (internal, with me in it)", picker,
+                                     hint="The internal channel where the checklist and the daily summaries go."))
+        return modal(V_REGISTER, "Register project", blocks, {}, submit="Register")
     return modal(V_REGISTER, "Register project", blocks, {"c": channel_id}, submit="Register")
 
 
