@@ -9,8 +9,9 @@ from typing import Any, Iterable, Optional
 
 from bot import fmt
 from bot.commands import HELP_LINES, USAGE
-from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
+from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ItemView, ProjectSnapshot
 from bot.views.timezones import tz_select
+from bot.views.case_state import delivery_state
 from bot.views.blocks import (
     Block, button, context, divider, text_size, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
@@ -180,13 +181,12 @@ def _item_blocks(p: ProjectSnapshot, clip: int = 2000) -> list[Block]:
         if it.status == "open":
             line = f":small_orange_diamond: *#{it.number}* {text}"
             if it.case_status == "failed":
-                line += "\nThe Client Services case for it was refused; remedy it or open a case again."
+                line += (f"\nClient Services case #{it.case_id}: {_case_state(it, p.tz)}. Remedy the item, or "
+                         "open a case again.")
         elif it.status == "remedied":
             line = f":white_check_mark: ~#{it.number}~ {text}\nRemedied: {fmt.clip(it.note or '—', clip)}"
         else:
-            case = it.case_external_id or "pending delivery"
-            link = fmt.link(it.case_url, case) if it.case_url else case
-            line = f":arrow_right: *#{it.number}* {text}\nClient Services case {link}"
+            line = f":arrow_right: *#{it.number}* {text}\nClient Services case #{it.case_id}: {_case_state(it, p.tz)}"
         acc = None
         if it.status == "open" and not p.locked:
             acc = {
@@ -323,6 +323,11 @@ def monitor_confirm_blocks(message: str, project_id: int, step: str, note_id: Op
     return [section(message), {"type": "actions", "elements": [
         button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, t=note_id), style="danger"),
     ]}]
+
+
+def _case_state(it: ItemView, tz: str) -> str:
+    return delivery_state(status=it.case_status, external_id=it.case_external_id, url=it.case_url,
+                          attempts=it.case_attempts, next_at=it.case_next_at, error=it.case_error, tz=tz)
 
 
 def checking_modal(project_id: int) -> dict:
