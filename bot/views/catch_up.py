@@ -61,5 +61,9 @@ def catch_up_message(p, facts: Sequence[SummaryFacts]) -> tuple[str, list[Block]
         d = fmt.day(f.day.local_date)
         blocks.append(section(catch_up_line(f), block_id=f"day_{d}",
                               accessory=button("Show day", A_SHOW_DAY, value(p=p.id, d=d))))
+    raised = [f"`{c}` on {fmt.day(f.day.local_date)}" for f in facts for c in f.alerts]
+    if raised:
+        blocks.append(context(fmt.clip(":warning: Checks raised: " + ", ".join(raised), 2900)
+                              + " (details in the thread)"))
     blocks.append(context(f"Local days in {facts[-1].day.tz} · project {p.id}"))
     return text, blocks
