@@ -11,7 +11,8 @@ from sqlalchemy import select
 from storage.models import DailySummaryRow
 from tests.support.harness import PROJ, SPEC
 from tests.support.monitoring_support import (
-    BILLER, GOLIVE, alerts_in, catch_up_days, catch_ups, dms, no_refusals, profile, project, register, summaries, summary_of, text_of, tick,
+    BILLER, GOLIVE, alerts_in, catch_up_days, catch_ups, dms, no_refusals, profile, project, register, shown_days,
+    summaries, summary_of, text_of, tick,
     utc,
 )
 
@@ -109,4 +110,21 @@ def test_alerts_of_a_catch_up_still_reach_the_manager_with_their_notes_in_its_th
     # The DM links to the catch-up that shows the day (its permalink).
     permalink = f"/archives/{PROJ}/p{msg['ts'].replace('.', '')}"
     assert permalink in text_of(dm)
+    no_refusals(slack)
+
+
+def test_a_day_of_a_catch_up_restated_later_edits_the_catch_up_in_place(mbot, slack, sim):
+    late = GOLIVE + timedelta(days=4)  # 11-06: five ACH returns the portal reports days later
+    sim.set_biller(BILLER, profile(overrides={late: {"returns": 5}}))
+    register(slack)
+    sim.clock_.now = utc(2026, 11, 7, 15, 0)
+    tick(mbot, utc(2026, 11, 7, 15, 0))  # 11-02 .. 11-06 in one catch-up
+    [first] = catch_ups(slack)
+    line = lambda m: next(b for b in m["blocks"] if b.get("block_id") == f"day_{late.isoformat()}")["text"]["text"]  # noqa: E731
+    assert "restated" not in line(first)
+    sim.clock_.now = utc(2026, 11, 12, 15, 0)
+    tick(mbot, utc(2026, 11, 8, 15, 0))  # 11-07 on its own; judging it reads 11-06 again
+    [after] = catch_ups(slack)
+    assert after["ts"] == first["ts"] and "restated 2026-11-08" in line(after)
+    assert shown_days(slack) == [(GOLIVE + timedelta(days=i)).isoformat() for i in range(6)]
     no_refusals(slack)
