@@ -206,7 +206,8 @@ class CaseDesk:
                            requested_by=case.requested_by, slack_permalink=case.slack_permalink)
 
     def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int], state: str,
-                  ts: Optional[str] = None, *, post: bool = True) -> tuple[Optional[str], Optional[str]]:
+                  ts: Optional[str] = None, *, post: bool = True,
+                  want_link: bool = True) -> tuple[Optional[str], Optional[str]]:
         """Post the case in CS_CHANNEL with its delivery state, or edit its post in place (`ts`, or
         found by its key after a first attempt: once, whatever the retries): (ts, permalink).
         `post` False: only an edit of a post there is ((None, None) when there is none)."""
@@ -236,7 +237,7 @@ class CaseDesk:
                                 final=err in FINAL_SLACK) from None
         except Exception as e:  # noqa: BLE001 - network trouble: worth another attempt
             raise AnnounceError(f"Slack did not answer ({type(e).__name__})", final=False) from None
-        if not post:
+        if not want_link:
             return ts, None
         try:
             return ts, client.chat_getPermalink(channel=self.cs_channel, message_ts=ts)["permalink"]
@@ -264,7 +265,7 @@ class CaseDesk:
                                next_at=row.next_attempt_at if row.last_error else None, error=row.last_error,
                                tz=snap.tz)
         try:
-            return self._announce(row, snap, number, state, ts, post=post)[0]
+            return self._announce(row, snap, number, state, ts, post=post, want_link=False)[0]
         except AnnounceError as e:
             log.info("case %s: its post in the Client Services channel is not shown now: %s", case.id, e.reason)
             return None
