@@ -200,11 +200,11 @@ class Monitor:
                       and r.status in ("summarised", "restated", "unchanged"))
         if not done:
             return
-        try:
+        try:  # anything else sinks the chunk: its days are released and caught up again, none stored unshown
             with repo.savepoint(s):
                 post_catch_up(s, lock_open_project(s, p.id), done)
-        except Exception:  # noqa: BLE001 - the days stay stored; logged, and their lines come with a restatement
-            log.exception("posting the catch-up of project %s for %s failed", p.id, done)
+        except ProjectLocked:
+            log.info("project %s was completed meanwhile: its catch-up is not posted", p.id)
 
     def _record_one(self, s, p: Project, d: date, days, findings, stored, now: datetime,
                     fold: Optional[Fold] = None) -> DayResult:
