@@ -13,6 +13,7 @@ from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
+from bot.reply import tell
 from slack_sdk.errors import SlackApiError
 
 
@@ -107,14 +108,13 @@ def register(app, deps) -> None:
         meta = view_meta(body)
         actor = actor_of(context)
         if meta.get("sched"):  # the schedule decides (bot.completion): asked only after the ack
-            ack(response_action="update", view=views.checking_modal(meta["p"]))
-            view_id = (body.get("view") or {}).get("id")
-            try:
-                snap = complete_project(deps, actor, meta["p"], "modal")
-            except DomainError as e:
-                client.views_update(view_id=view_id, view=views.refusal_modal(e.message[:2900]))
-                return
-            client.views_update(view_id=view_id, view=views.completed_modal(snap))
+            # The modal closes at once and the answer comes as a message: a views.update racing the
+            # ack's own response_action could be overwritten by it (the ack is applied when Slack reads it).
+            ack()
+            snap = complete_project(deps, actor, meta["p"], "modal")  # a refusal is told by guard, in words
+            tell({"body": body, "client": client, "context": context},
+                 f"{snap.addon} for {snap.biller_id} is complete: the schedule's status is set and the project "
+                 "is archived. The closing report is in the project channel.")
             return
         confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
         if not confirmed:

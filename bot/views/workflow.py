@@ -330,20 +330,6 @@ def _case_state(it: ItemView, tz: str) -> str:
                           attempts=it.case_attempts, next_at=it.case_next_at, error=it.case_error, tz=tz)
 
 
-def checking_modal(project_id: int) -> dict:
-    """What the Complete modal becomes at once, while the project schedule is asked (after the ack)."""
-    return {"type": "modal", "title": plain("Complete project", 24), "close": plain("Close", 24),
-            "blocks": [section(":hourglass_flowing_sand: Checking the project schedule… This updates by itself "
-                               "in a moment; you can close it, the result is posted in the project channel.")],
-            "private_metadata": value(p=project_id)}
-
-
-def completed_modal(p: ProjectSnapshot) -> dict:
-    return {"type": "modal", "title": plain("Project complete", 24), "close": plain("Close", 24),
-            "blocks": [section(f":lock: *{title(p)}* is complete and archived: the schedule is at 100% and its "
-                               "status is set. The closing report is in the project channel.")]}
-
-
 def refusal_modal(text: str) -> dict:
     """What a modal submission from someone who may not act becomes: the reason, and Close."""
     return {"type": "modal", "title": plain("Not available", 24), "close": plain("Close", 24),

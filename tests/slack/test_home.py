@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from storage import repo
 from tests.slack.test_slack_workflow import register
-from tests.support.harness import ADMIN, COLL, MGR, OTHER, PROJ, SHARED, SPEC
+from tests.support.harness import ADMIN, BILLER, COLL, MGR, OTHER, PROJ, SHARED, SPEC
 from tests.support.monitoring_support import utc
 
 
@@ -82,8 +82,6 @@ def test_the_home_form_refuses_a_shared_or_taken_channel_and_changes_nothing(bot
 
 
 def test_an_external_person_gets_no_register_button(bot, slack):
-    from tests.support.harness import BILLER
-
     slack.open_home(BILLER)
     slack.wait_for(lambda: slack.home(BILLER) is not None)
     assert "home_register" not in json.dumps(slack.home(BILLER))

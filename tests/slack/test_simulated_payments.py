@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.notify import SIMULATED_NOTE
-from tests.support.harness import BotHarness
+from tests.support.harness import PROJ, SPEC, BotHarness
 from tests.support.monitoring_support import register, summaries, text_of, tick
 
 AT_D2_0900 = datetime(2026, 11, 3, 15, 0, tzinfo=timezone.utc)  # 09:00 in Chicago, the day after go-live
@@ -35,8 +35,6 @@ def test_a_real_source_does_not(mbot, slack):
 
 
 def test_the_summary_on_request_says_it_is_simulated_too(db_url, slack):
-    from tests.support.harness import PROJ, SPEC
-
     h = BotHarness(db_url, slack, PAYMENTS_API_URL="simulated").start()
     try:
         register(slack)
@@ -50,8 +48,6 @@ def test_the_summary_on_request_says_it_is_simulated_too(db_url, slack):
 
 
 def test_a_real_sources_summary_on_request_does_not_say_so(mbot, slack):
-    from tests.support.harness import PROJ, SPEC
-
     register(slack)
     mbot.deps.clock = lambda: AT_D2_0900
     slack.command(SPEC, PROJ, "summary 2026-11-02")
