@@ -5,6 +5,7 @@ they know nothing of Slack.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -290,13 +291,20 @@ class Service:
             return p.checklist_ts if p else None
 
 
+log = logging.getLogger("addon_bot.service")
+
 CLOSING_KEYS = ("closing:{p}", "closing:{p}:lock")  # the closing report and the lock's line, in the outbox
 
 
 def closing_posts(s: Session, p: Project, report: dict, by: str) -> list[str]:
     """The closing report and the line that the project is locked, in the project channel, through the
     outbox in the transaction that locks the project: posted once, whatever retries or restarts."""
-    text, blocks = report_message(report)
+    try:
+        text, blocks = report_message(report)
+    except Exception:  # noqa: BLE001 - a report that cannot be drawn never stops the completion
+        log.exception("the closing report of project %s could not be drawn; posting its first line", p.id)
+        text, blocks = (f"Closing report: {p.addon} for {p.biller_id}, go-live {p.golive.isoformat()}, "
+                        f"completed {str(report.get('completed_at') or '')[:10]}. `/addon report` shows it in full."), None
     report_key, lock_key = (k.format(p=p.id) for k in CLOSING_KEYS)
     outbox.enqueue(s, key=report_key, kind="closing_report", channel=p.channel_id, text=text, blocks=blocks,
                    project_id=p.id)
