@@ -181,12 +181,11 @@ def _item_blocks(p: ProjectSnapshot, clip: int = 2000) -> list[Block]:
         if it.status == "open":
             line = f":small_orange_diamond: *#{it.number}* {text}"
             if it.case_status == "failed":
-                line += (f"\nClient Services case #{it.case_id}: {_case_state(it, p.tz)}. Remedy the item, or "
-                         "open a case again.")
+                line += f"\n{_case_words(it, p.tz)}. Remedy the item, or open a case again."
         elif it.status == "remedied":
             line = f":white_check_mark: ~#{it.number}~ {text}\nRemedied: {fmt.clip(it.note or '—', clip)}"
         else:
-            line = f":arrow_right: *#{it.number}* {text}\nClient Services case #{it.case_id}: {_case_state(it, p.tz)}"
+            line = f":arrow_right: *#{it.number}* {text}\n{_case_words(it, p.tz)}"
         acc = None
         if it.status == "open" and not p.locked:
             acc = {
@@ -325,8 +324,9 @@ def monitor_confirm_blocks(message: str, project_id: int, step: str, note_id: Op
     ]}]
 
 
-def _case_state(it: ItemView, tz: str) -> str:
-    return delivery_state(status=it.case_status, external_id=it.case_external_id, url=it.case_url,
+def _case_words(it: ItemView, tz: str) -> str:
+    """The item's case, its id and its delivery: `Client Services case #3: delivered CS-1001`."""
+    return f"Client Services case{f' #{it.case_id}' if it.case_id else ''}: " + delivery_state(status=it.case_status, external_id=it.case_external_id, url=it.case_url,
                           attempts=it.case_attempts, next_at=it.case_next_at, error=it.case_error, tz=tz)
 
 
