@@ -103,6 +103,7 @@ class Notifier:
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
+        self._workspace_url: Optional[str] = None  # https://<workspace>.slack.com, for permalinks
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
         self.data_note: Optional[str] = None
@@ -221,15 +222,22 @@ class Notifier:
         return r["ts"]
 
     def _permalink(self, channel: str, ts: str) -> Optional[str]:
-        """The message's permalink (chat.getPermalink,
-        https://docs.slack.dev/reference/methods/chat.getPermalink); None when Slack
-        does not give one: the post is sent all the same, and links to it say where it is in words."""
-        try:
-            link = self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except Exception as e:  # noqa: BLE001 - a missing link never fails a post that was sent
-            log.info("no permalink for %s %s: %s", channel, ts, e)
-            return None
-        return link if isinstance(link, str) and link.startswith("https://") else None
+        """The message's permalink in its documented form, `https://<workspace>.slack.com/archives/
+        <channel>/p<ts without the dot>` (https://docs.slack.dev/reference/methods/chat.getPermalink),
+        built from the workspace's URL (auth.test, asked once) rather than one chat.getPermalink call
+        a summary. None when the URL is unknown: the post is sent all the same, and links to it say
+        where it is in words."""
+        base = self._workspace_url
+        if base is None:
+            try:
+                url = self.client.auth_test().get("url")
+            except Exception as e:  # noqa: BLE001 - a missing link never fails a post that was sent
+                log.info("no workspace URL for permalinks now: %s", e)
+                return None
+            if not (isinstance(url, str) and url.startswith("https://")):
+                return None
+            base = self._workspace_url = url.rstrip("/")
+        return f"{base}/archives/{channel}/p{ts.replace('.', '')}"
 
     def _update(self, row: Post, channel: str, ts: str) -> Optional[str]:
         try:

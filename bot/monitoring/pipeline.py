@@ -191,6 +191,8 @@ class Monitor:
 
     def _fold(self, s, p: Project, dates: list[date]) -> Optional[Fold]:
         """More than three days of the project due at once with no message yet: one catch-up for them."""
+        if len(dates) < FOLD_MIN:  # the usual pass (a day or two): nothing to look up
+            return None
         new = [d for d in dates if day_post(s, p.id, d) is None]
         return Fold(catch_up_key(p.id, min(new)), frozenset(new)) if len(new) >= FOLD_MIN else None
 

@@ -27,8 +27,9 @@ def test_the_alert_links_to_the_days_summary_and_says_the_way_to_the_portal(mbot
     dm = _alerted(mbot, slack, sim)
     [summary] = summary_of(slack, D2)
     body = text_of(dm)
-    # The documented permalink form, as chat.getPermalink answered it once the summary was posted.
-    assert f".slack.com/archives/{PROJ}/p{summary['ts'].replace('.', '')}|the summary of 2026-11-03>" in body
+    # The permalink, in its documented form (what chat.getPermalink answers for that message).
+    permalink = f"https://{slack.ws.internal_team.domain}.slack.com/archives/{PROJ}/p{summary['ts'].replace('.', '')}"
+    assert f"<{permalink}|the summary of 2026-11-03>" in body
     assert f"<#{PROJ}>" in body  # the project channel
     assert "Search &gt; Payments, biller `CITY-42`, 2026-11-03" in body  # no portal URL set: in words
     no_refusals(slack)
