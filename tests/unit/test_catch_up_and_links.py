@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
+import pytest
+
 from bot.monitoring.rules import CATCH_UP_DAYS, summary_facts
+from bot.settings import SettingsError, load_settings
 from bot.sandbox.localslack.blockkit import validate_message_blocks
 from bot.views.alerts import alert_message, portal_search
 from bot.views.blocks import render_payload
@@ -63,3 +66,13 @@ def test_a_cases_delivery_state_in_words():
     assert delivery_state(status="sent", attempts=1, **{**kw, "external_id": "CS-1001"}) == "delivered CS-1001"
     assert delivery_state(status="failed", attempts=1, **{**kw, "error": "x" * 400}).startswith("failed: xxx")
     assert len(delivery_state(status="failed", attempts=1, **{**kw, "error": "x" * 400})) < 170
+
+
+def test_biller_portal_url_is_a_template_naming_the_biller_or_refused_in_one_line():
+    ok = "https://portal.example/search?biller={biller_id}&on={date}"
+    assert load_settings(BILLER_PORTAL_URL=ok).BILLER_PORTAL_URL == ok
+    assert load_settings(BILLER_PORTAL_URL="").BILLER_PORTAL_URL is None
+    for bad in ("portal.example/search?biller={biller_id}", "https://portal.example/search",
+                "https://portal.example/search?b={biller}", "https://portal.example/x|y?b={biller_id}"):
+        with pytest.raises(SettingsError, match=r"^BILLER_PORTAL_URL: .*URL template"):
+            load_settings(BILLER_PORTAL_URL=bad)
