@@ -48,7 +48,7 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 METADATA_EVENT = "addon_bot_post"
 # Posts built from the payments source's numbers (marked when it is the simulator).
-DATA_KINDS = frozenset({"summary", "alert_dm", "alert_channel", "alert_note", "checklist"})
+DATA_KINDS = frozenset({"summary", "catch_up", "alert_dm", "alert_channel", "alert_note", "checklist"})
 SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal simulator: not real payments."
 
 # Slack answers that mean "the blocks are the problem": the next attempt sends text only.
@@ -79,6 +79,7 @@ class _Outcome:
     ts: Optional[str] = None
     error: Optional[str] = None
     retry_after: Optional[int] = None
+    permalink: Optional[str] = None
 
 
 class Notifier:
@@ -102,6 +103,7 @@ class Notifier:
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
+        self._workspace_url: Optional[str] = None  # https://<workspace>.slack.com, for permalinks
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
         self.data_note: Optional[str] = None
@@ -169,6 +171,8 @@ class Notifier:
             if ts is None and not row.payload.get("edit_only"):
                 ts = self._post(row, out.channel, parent_ts)
             out.ts = ts
+            if ts is not None and row.kind in LINKED_KINDS and not row.payload.get("permalink"):
+                out.permalink = self._permalink(out.channel, ts)
         except SlackApiError as e:
             out.error = (e.response.get("error") if e.response is not None else None) or "unknown"
             if e.response is not None and e.response.status_code == 429:
@@ -216,6 +220,24 @@ class Notifier:
             channel=channel, unfurl_links=False, unfurl_media=False,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}, **kw)
         return r["ts"]
+
+    def _permalink(self, channel: str, ts: str) -> Optional[str]:
+        """The message's permalink in its documented form, `https://<workspace>.slack.com/archives/
+        <channel>/p<ts without the dot>` (https://docs.slack.dev/reference/methods/chat.getPermalink),
+        built from the workspace's URL (auth.test, asked once) rather than one chat.getPermalink call
+        a summary. None when the URL is unknown: the post is sent all the same, and links to it say
+        where it is in words."""
+        base = self._workspace_url
+        if base is None:
+            try:
+                url = self.client.auth_test().get("url")
+            except Exception as e:  # noqa: BLE001 - a missing link never fails a post that was sent
+                log.info("no workspace URL for permalinks now: %s", e)
+                return None
+            if not (isinstance(url, str) and url.startswith("https://")):
+                return None
+            base = self._workspace_url = url.rstrip("/")
+        return f"{base}/archives/{channel}/p{ts.replace('.', '')}"
 
     def _update(self, row: Post, channel: str, ts: str) -> Optional[str]:
         try:
@@ -277,6 +299,8 @@ class Notifier:
 
     def _sent(self, s: Session, cur: Post, o: _Outcome, now: datetime) -> bool:
         # Changed while we sent it: still pending, sent again at once.
+        if o.permalink:
+            cur.payload = {**cur.payload, "permalink": o.permalink}
         done = outbox.mark_sent(s, cur, ts=o.ts, channel=o.channel, now=now, rev=o.row.payload.get("rev"))
         hook = self.on_sent.get(cur.kind)
         if hook is not None and o.ts is not None:
@@ -322,5 +346,8 @@ class _NotPostable(Exception):
     """A reason of ours not to post (e.g. the channel became shared)."""
 
 
+# Kinds whose permalink is kept (the alerts link to the day's summary).
+LINKED_KINDS = frozenset({"summary", "catch_up"})
+
 # Kinds whose content is internal: never posted into a channel shared with another organisation.
-INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report"})
+INTERNAL_KINDS = frozenset({"summary", "catch_up", "alert_note", "alert_channel", "checklist", "report"})

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     DEFAULT_CALENDAR: str = "US"
     DIGEST_TIME: str = "Mon 08:00"  # weekday and local time of the weekly digest, in each manager's zone
     CS_HANDOFF_FILE: Optional[Path] = None
+    # The Biller Portal's search as a URL template ({biller_id}, optionally {date}); unset: alerts say the way there.
+    BILLER_PORTAL_URL: Optional[str] = None
     # Comma-separated Slack user ids who may change any project.
     ADMIN_USERS: str = ""
     # Check thresholds: JSON object {"check_id.name": value}, see bot/checks.
@@ -82,6 +84,21 @@ class Settings(BaseSettings):
             return None if v == "" else v
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("expected an http:// or https:// URL")
+        return v
+
+    @field_validator("BILLER_PORTAL_URL")
+    @classmethod
+    def _portal(cls, v):
+        if v is None or v.strip() == "":
+            return None
+        v = v.strip()
+        if not re.match(r"^https?://[^\s/|<>]+[^\s|<>]*$", v):
+            raise ValueError("expected an http:// or https:// URL template such as "
+                             "https://portal.example/search?biller={biller_id}")
+        names = set(re.findall(r"\{([^{}]*)\}", v))
+        if "biller_id" not in names or names - {"biller_id", "date"}:
+            raise ValueError("expected a URL template naming {biller_id} (and optionally {date}), "
+                             "such as https://portal.example/search?biller={biller_id}")
         return v
 
     @field_validator("PAYMENTS_API_URL", "SCHEDULE_API_URL")

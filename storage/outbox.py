@@ -35,7 +35,7 @@ def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
     if _same(row.payload, content) and (ts is None or ts == row.ts):
         return row
     row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
-                   "plain": row.payload.get("plain", False)}
+                   "plain": row.payload.get("plain", False), "permalink": row.payload.get("permalink")}
     if ts is not None and ts != row.ts:
         row.ts = ts
     if row.state == "sent":  # an edit in place of a post already sent
@@ -72,6 +72,20 @@ def post_exists(s: Session, key: str) -> bool:
 
 def post_ts(s: Session, key: str) -> Optional[str]:
     return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+def post_of(s: Session, key: str) -> Optional[Post]:
+    return s.execute(select(Post).where(Post.idempotency_key == key)).scalars().first()
+
+
+def catch_up_of(s: Session, project_id: int, d) -> Optional[Post]:
+    """The catch-up post of the project that covers local date `d` (its meta lists the dates), if any."""
+    day = d.isoformat()
+    for row in s.execute(select(Post).where(Post.project_id == project_id, Post.kind == "catch_up")
+                         .order_by(Post.id)).scalars():
+        if day in ((row.payload or {}).get("meta") or {}).get("dates", ()):
+            return row
+    return None
 
 
 # ---- sending: what is due, claims, outcomes ----------------------------------------------
@@ -150,7 +164,7 @@ def mark_old_plan(s: Session, project_id: int, old_golive, new_golive) -> list[s
     """The go-live moved: every daily summary already posted for the project stays,
     edited in place to say it is from the old plan (once). Returns the keys to send."""
     plain = f"From the old plan: go-live was {old_golive.isoformat()}; it is now {new_golive.isoformat()}."
-    rows = list(s.execute(select(Post).where(Post.project_id == project_id, Post.kind == "summary")
+    rows = list(s.execute(select(Post).where(Post.project_id == project_id, Post.kind.in_(("summary", "catch_up")))
                           .order_by(Post.id)).scalars())
     keys = []
     for row in rows:

@@ -65,7 +65,9 @@ def case_modal(p: ProjectSnapshot, item: Optional[ItemView], text: Optional[str]
 
 def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional[int], subject: str,
                       description: str, requested_by: str, key: str, external_id: Optional[str],
-                      url: Optional[str], permalink: Optional[str]) -> tuple[str, list[Block]]:
+                      url: Optional[str], permalink: Optional[str],
+                      state: Optional[str] = None) -> tuple[str, list[Block]]:
+    """The case in CS_CHANNEL; `state` (bot.views.case_state) is its delivery, edited in place as it changes."""
     if external_id:
         case = fmt.link(url, external_id) if url else external_id
     else:
@@ -79,6 +81,8 @@ def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional
         mrkdwn(f"*Project*\nproject {p.id}" + (f", item #{item_number}" if item_number else "")
                + f" in {fmt.channel(p.channel_id)}"),
     ]
+    if state:
+        fields.append(mrkdwn(f"*Delivery*\n{state}"))
     link = fmt.link(permalink, "project checklist") if permalink else "no checklist link"
     notes = [f"Escalated by the delivery team after go-live · {link} · ref `{key[:12]}`"]
     if not external_id:
