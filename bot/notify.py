@@ -79,6 +79,25 @@ class _Outcome:
     ts: Optional[str] = None
     error: Optional[str] = None
     retry_after: Optional[int] = None
+    maybe_sent: bool = False  # the post's answer was lost: it may be in Slack (the next attempt looks)
+    refused: bool = False  # Slack (or a rule of ours) said no: nothing was posted
+
+
+SENT, PENDING, REFUSED, BUSY = "sent", "pending", "refused", "busy"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt at a post did, for a person waiting for the answer (Notifier.send_now).
+
+    sent: it is in Slack (ts). pending: not confirmed; the outbox tries again (looking for it
+    first), and `maybe_sent` says whether it may be there already. refused: Slack refused it or it
+    may not be posted there (`error`); nothing was posted. busy: another sender holds it."""
+
+    state: str
+    error: Optional[str] = None
+    maybe_sent: bool = False
+    ts: Optional[str] = None
 
 
 class Notifier:
@@ -125,7 +144,32 @@ class Notifier:
                             break
         return out
 
-    def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool) -> list[int]:
+    def send_now(self, key: str) -> Attempt:
+        """One attempt at the post `key` at once (a person is waiting for the answer). Whatever
+        happens, the row stays the outbox's: a failed attempt is retried on the tick like any other."""
+        now = self.clock()
+        with self.session_factory() as s:
+            rows = outbox.due_posts(s, now, keys=[key], limit=1)
+        seen: list[_Outcome] = []
+        if rows:
+            self._shared_cache = {}
+            self._batch([rows[0][0]], now, DrainResult(), None, seen)
+        if not seen:
+            with self.session_factory() as s:
+                ts, state = outbox.post_ts(s, key), outbox.post_state(s, key)
+            return Attempt(SENT, ts=ts) if state == "sent" else Attempt(BUSY)
+        o = seen[0]
+        if o.error is None:
+            return Attempt(SENT, ts=o.ts)
+        return Attempt(REFUSED if o.refused else PENDING, error=o.error, maybe_sent=o.maybe_sent)
+
+    def cancel(self, key: str, reason: str) -> bool:
+        """Never send the post `key` (a person was told it was not sent); False when it was sent already."""
+        with repo.transaction(self.session_factory) as s:
+            return outbox.cancel(s, key, reason)
+
+    def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool,
+               seen: Optional[list] = None) -> list[int]:
         rows, waiting = self._claim(ids, now)
         out.waiting += waiting
         # A channel's posts go out one after another, in the order they were recorded (a catch-up
@@ -138,6 +182,8 @@ class Notifier:
         else:
             outcomes = self._deliver_lane(rows)
         again = self._record(outcomes, now)
+        if seen is not None:
+            seen.extend(outcomes)
         for o in outcomes:
             if o.error is not None:
                 out.failed += 1
@@ -159,6 +205,7 @@ class Notifier:
         """The Slack calls for one claimed post; no database here."""
         row, parent_ts = claimed
         out = _Outcome(row)
+        posting = False
         try:
             out.channel = self._channel(row)
             ts = row.ts
@@ -167,16 +214,21 @@ class Notifier:
             if ts is not None:  # edit in place (a restated post, or one found already posted)
                 ts = self._update(row, out.channel, ts)
             if ts is None and not row.payload.get("edit_only"):
+                posting = True
                 ts = self._post(row, out.channel, parent_ts)
             out.ts = ts
         except SlackApiError as e:
-            out.error = (e.response.get("error") if e.response is not None else None) or "unknown"
-            if e.response is not None and e.response.status_code == 429:
+            status, error = answer_of(e)
+            out.error = error
+            if status == 429:
                 out.retry_after = int(e.response.headers.get("Retry-After", "30") or 30)
+            out.maybe_sent = posting and lost_answer(status, error)
+            out.refused = not transient(status, error)
         except _NotPostable as e:
-            out.error = str(e)
+            out.error, out.refused = str(e), True
         except Exception as e:  # noqa: BLE001 - network trouble: retried, never dropped
             out.error = f"{type(e).__name__}: {e}"
+            out.maybe_sent = posting  # the request may have reached Slack before the connection broke
         return out
 
     # -- Slack calls --
@@ -239,9 +291,8 @@ class Notifier:
                 msgs = self.client.conversations_history(channel=channel, oldest=str(oldest), limit=200,
                                                          include_all_metadata=True)["messages"]
         except SlackApiError as e:
-            error = e.response.get("error") if e.response is not None else None
-            status = e.response.status_code if e.response is not None else 0
-            if status == 429 or status >= 500 or error in _LOOKUP_TRANSIENT:
+            status, error = answer_of(e)
+            if transient(status, error):
                 # Not knowing is not "not posted": the look-up is retried later, not the post.
                 log.info("post %s: could not look for an earlier attempt (%s); looking again later",
                          row.idempotency_key, error)
@@ -313,9 +364,32 @@ class Notifier:
                 project_id=row.project_id)
 
 
-# Look-up failures that say nothing about whether the post reached Slack.
-_LOOKUP_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                               "request_timeout"})
+# Slack answers that refuse nothing for good: the same call may succeed later.
+_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                        "request_timeout"})
+# Of those, the ones Slack may give after it acted (https://docs.slack.dev/apis/web-api/#errors:
+# internal_error "the request may or may not have completed").
+_MAYBE_DONE = frozenset({"internal_error", "fatal_error", "request_timeout"})
+
+
+def answer_of(e: SlackApiError) -> tuple[int, str]:
+    """(HTTP status, Slack's error) of a failed call; a 5xx without Slack's JSON is `http_5xx`."""
+    r = e.response
+    status = int(getattr(r, "status_code", 0) or 0)
+    error = r.get("error") if hasattr(r, "get") else None
+    if status >= 500 and (not error or " " in str(error)):
+        error = f"http_{status}"
+    return status, str(error or "unknown")
+
+
+def transient(status: int, error: str) -> bool:
+    """Another attempt may succeed: a 429, a 5xx, or one of Slack's transient errors."""
+    return status == 429 or status >= 500 or error in _TRANSIENT
+
+
+def lost_answer(status: int, error: str) -> bool:
+    """The call may have taken effect although it failed (a 5xx, or Slack saying it may have)."""
+    return status >= 500 or error in _MAYBE_DONE
 
 
 class _NotPostable(Exception):

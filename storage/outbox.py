@@ -74,6 +74,33 @@ def post_ts(s: Session, key: str) -> Optional[str]:
     return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
 
 
+def post_state(s: Session, key: str) -> Optional[str]:
+    return s.execute(select(Post.state).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+def cancel(s: Session, key: str, reason: str) -> bool:
+    """Never send `key` (its sender told a person it was not sent): state `cancelled`, no longer
+    due. False (and unchanged) when it was sent already or is being sent."""
+    row = _by_key(s, key)
+    if row is None or row.state in ("sent", "sending"):
+        return False
+    row.state, row.next_attempt_at, row.claimed_by = "cancelled", None, None
+    row.last_error = reason[:500]
+    s.add(row)
+    return True
+
+
+def note(s: Session, key: str, **meta) -> Optional[str]:
+    """Add `meta` to the post's metadata (read by its on-sent hook; the content is unchanged);
+    the post's state then (None: no such post)."""
+    row = _by_key(s, key)
+    if row is None:
+        return None
+    row.payload = {**row.payload, "meta": {**(row.payload.get("meta") or {}), **meta}}
+    s.add(row)
+    return row.state
+
+
 # ---- sending: what is due, claims, outcomes ----------------------------------------------
 def _due(now: datetime):
     return or_(

@@ -14,7 +14,7 @@ from typing import Callable
 from bot.cs.cases import CaseDesk
 from bot.deps import Deps
 from bot.cs.content import DEFAULT_FILE, load_handoff
-from bot.cs.handoff import HandoffDesk
+from bot.cs.handoff import POST_KIND, HandoffDesk
 from bot.cs.intake import IntakeClient
 
 log = logging.getLogger("addon_bot.cs")
@@ -40,5 +40,8 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
         log.warning("neither CS_CASES_URL nor CS_CHANNEL is set: `/addon case` will refuse")
     deps.cases = CaseDesk(deps, intake)
     deps.handoffs = HandoffDesk(deps, content)
+    if deps.notifier is None:
+        raise RuntimeError("the Client Services part posts through the outbox: attach monitoring first")
+    deps.notifier.on_sent[POST_KIND] = deps.handoffs.recorded
     deps.ticks.append(deps.cases.tick)
     return stoppers

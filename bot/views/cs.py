@@ -138,6 +138,29 @@ def _bullets(lines) -> str:
     return "\n".join(f"• {x}" for x in lines)
 
 
+def handoff_sent_text(channel: str) -> str:
+    return (f"Handoff sent to {fmt.channel(channel)}. Step 3 (Transition to Client Services) is done; the "
+            "checklist shows when the biller acknowledges it.")
+
+
+def handoff_unconfirmed_text(channel: str, error: Optional[str], maybe_sent: bool) -> str:
+    """The handoff's first attempt was not confirmed; the outbox goes on (looking before posting)."""
+    if maybe_sent:
+        what = (f"Slack did not confirm the handoff in {fmt.channel(channel)} (`{error}`): it may have been "
+                "posted. I'm checking: I look for it in the channel before any new attempt, so it appears "
+                "there once.")
+    else:
+        what = (f"Slack did not take the handoff for {fmt.channel(channel)} yet (`{error}`); nothing was "
+                "posted. It is queued and I keep trying, so it appears there once.")
+    return (f":hourglass_flowing_sand: {what} Step 3 is marked done when it is confirmed, and I'll tell you "
+            "by DM.")
+
+
+def handoff_confirmed_text(channel: str) -> str:
+    return (f":white_check_mark: The handoff is confirmed in {fmt.channel(channel)}: Step 3 (Transition to "
+            "Client Services) is done.")
+
+
 def handoff_message(p: ProjectSnapshot, av: Avenues, handoff_id: Optional[int]) -> tuple[str, list[Block]]:
     """The message to the shared channel: the avenues and nothing internal."""
     blocks: list[Block] = [
