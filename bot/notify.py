@@ -204,6 +204,8 @@ class Notifier:
     def _deliver(self, claimed: tuple[Post, Optional[str]]) -> _Outcome:
         """The Slack calls for one claimed post; no database here."""
         row, parent_ts = claimed
+        # A reply in the thread of a message that is not a post (a person's): its ts in the metadata.
+        parent_ts = parent_ts or (row.payload.get("meta") or {}).get("thread_ts")
         out = _Outcome(row)
         posting = False
         try:
@@ -367,8 +369,9 @@ class Notifier:
 # Slack answers that refuse nothing for good: the same call may succeed later.
 _TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                         "request_timeout"})
-# Of those, the ones Slack may give after it acted (https://docs.slack.dev/apis/web-api/#errors:
-# internal_error "the request may or may not have completed").
+# Of those, the ones Slack may give after it acted: chat.postMessage's internal_error "It's possible
+# some aspect of the operation succeeded before the error was raised"
+# (https://docs.slack.dev/reference/methods/chat.postMessage#errors).
 _MAYBE_DONE = frozenset({"internal_error", "fatal_error", "request_timeout"})
 
 
@@ -397,4 +400,4 @@ class _NotPostable(Exception):
 
 
 # Kinds whose content is internal: never posted into a channel shared with another organisation.
-INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report"})
+INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report", "ping"})

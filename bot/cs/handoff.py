@@ -36,6 +36,8 @@ log = logging.getLogger("addon_bot.cs.handoff")
 
 RECORDED, ALREADY, NOT_BILLER, LOCKED = "recorded", "already", "not_biller", "locked"
 POST_KIND = "handoff"  # the outbox's kind for the handoff message
+PING_KIND, ANSWER_KIND = "ping", "mention_answer"  # a biller's mention: the team's ping, the biller's answer
+QUEUED, FAILED = "queued", "failed"  # besides SENT: what tell_team and answer did
 
 
 def post_key(handoff_id: int) -> str:
@@ -150,6 +152,36 @@ class HandoffDesk:
         if meta.get("tell") and by != store.SYSTEM:
             enqueue(s, key=f"{post_key(hid)}:confirmed", kind="note", channel=by, project_id=p.id,
                     text=csv.handoff_confirmed_text(h.channel_id))
+
+    # ---- a biller's mention: the specialist ping and the answer, keyed by the biller's message ------
+    def tell_team(self, snap: ProjectSnapshot, key: str, text: str) -> str:
+        """Ping the team in the internal project channel through the outbox (`key`: the biller's
+        message, so a retried event or a lost answer never pings twice); if that channel refuses it
+        or is shared now, each of the team by DM. SENT, QUEUED (the outbox delivers it) or FAILED."""
+        team = snap.specialist_ids or (snap.manager_id,)
+        first = self._post_now(key, PING_KIND, snap.channel_id, text, snap.id)
+        if first != FAILED:
+            return first
+        results = [self._post_now(f"{key}:dm:{uid}", PING_KIND, uid, text, snap.id) for uid in dict.fromkeys(team)]
+        return SENT if SENT in results else QUEUED if QUEUED in results else FAILED
+
+    def answer(self, channel: str, thread_ts: str, key: str, text: str, project_id: Optional[int]) -> str:
+        """The answer in the biller's thread (the shared channel), keyed like the ping."""
+        return self._post_now(key, ANSWER_KIND, channel, text, project_id, thread_ts=thread_ts)
+
+    def _post_now(self, key: str, kind: str, channel: str, text: str, project_id: Optional[int],
+                  thread_ts: Optional[str] = None) -> str:
+        with repo.transaction(self.deps.session_factory) as s:
+            enqueue(s, key=key, kind=kind, channel=channel, text=text, project_id=project_id,
+                    meta={"thread_ts": thread_ts} if thread_ts else None)
+        notifier = self.deps.notifier
+        a = notifier.send_now(key)
+        if a.state == SENT:
+            return SENT
+        if a.state == REFUSED and notifier.cancel(key, a.error or "refused"):
+            log.warning("post %s in %s refused: %s", key, channel, a.error)
+            return FAILED
+        return QUEUED
 
     # ---- the biller's "Got it" ---------------------------------------------------------------
     def acknowledge(self, actor: Actor, project_id: int, handoff_id: int) -> Ack:

@@ -120,7 +120,8 @@ def register(app, deps) -> None:
             outcome = Outcome(RETRY, reason="an unexpected error on our side (logged)")
         if outcome is None or outcome.state == RETRY:
             reason = outcome.reason if outcome else "another attempt is under way"
-            tell({"body": body, "client": client, "context": context}, csv.case_queued_text(number, reason))
+            tell({"body": body, "client": client, "context": context},
+                 csv.case_queued_text(number, reason, maybe_sent=bool(outcome and outcome.maybe_sent)))
         elif outcome.state == SENT and not deps.service.snapshot(pid).open_items:
             tell({"body": body, "client": client, "context": context},
                  "No items are open on step 2 now: mark it done with `/addon done address NOTE`.")

@@ -106,8 +106,12 @@ def case_sent_text(item_number: Optional[int], external_id: str, url: Optional[s
     return f":white_check_mark: Client Services case {case_link(external_id, url)} is open{what}.{where}"
 
 
-def case_queued_text(item_number: Optional[int], reason: str) -> str:
+def case_queued_text(item_number: Optional[int], reason: str, maybe_sent: bool = False) -> str:
     what = f" for item #{item_number}" if item_number else ""
+    if maybe_sent:  # the announcement's answer was lost: say so, never "not sent"
+        return (f":hourglass_flowing_sand: The Client Services case{what} is saved; {reason}. I'm checking: "
+                "I look for it in the Client Services channel before any new attempt, so it appears there "
+                "once, and I will tell you when it is confirmed. The checklist shows it as pending delivery.")
     return (f":hourglass_flowing_sand: The Client Services case{what} is saved but not delivered yet: "
             f"{reason}. I keep trying every few minutes with the same idempotency key, so it will not be "
             "duplicated, and I will tell you when it is open. The checklist shows it as pending delivery.")
@@ -269,6 +273,12 @@ def avenues_answer(user_id: str, av: Avenues, addon: Optional[str]) -> str:
 def specialist_told_answer(user_id: str, specialists: tuple[str, ...]) -> str:
     who = ", ".join(fmt.user(u) for u in specialists) or "your implementation specialist"
     return (f"Thanks {fmt.user(user_id)}! I've let your implementation specialist ({who}) know; "
+            "they will reply here.")
+
+
+def specialist_queued_answer(user_id: str, specialists: tuple[str, ...]) -> str:
+    who = ", ".join(fmt.user(u) for u in specialists) or "your implementation specialist"
+    return (f"Thanks {fmt.user(user_id)}! I'm passing your message to your implementation specialist ({who}); "
             "they will reply here.")
 
 
