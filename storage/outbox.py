@@ -21,10 +21,11 @@ CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead se
 def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             blocks: Optional[list] = None, project_id: Optional[int] = None,
             thread_key: Optional[str] = None, meta: Optional[dict] = None,
-            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
+            ts: Optional[str] = None, edit_only: bool = False, once: bool = False) -> Optional[Post]:
     """Store (or restate) the post `key`. Unchanged content is a no-op; changed
-    content of a post already sent is marked for an edit in place. Returns the
-    row when it existed before (None for a new post)."""
+    content of a post already sent is marked for an edit in place. `once`: never
+    restated (a second enqueue of the key changes nothing, whatever it says).
+    Returns the row when it existed before (None for a new post)."""
     content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
     if insert_ignore(s, Post, dict(
             idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
@@ -32,7 +33,7 @@ def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             ts=ts, created_at=repo.now()), ["idempotency_key"]):
         return None  # new: stored as given
     row = _by_key(s, key)
-    if _same(row.payload, content) and (ts is None or ts == row.ts):
+    if once or (_same(row.payload, content) and (ts is None or ts == row.ts)):
         return row
     row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
                    "plain": row.payload.get("plain", False)}

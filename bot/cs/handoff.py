@@ -112,7 +112,8 @@ class HandoffDesk:
             text, blocks = csv.handoff_message(snap, self.avenues(snap.biller_id), handoff_id)
             # The only post in the shared channel: its content is the handoff message, nothing else.
             enqueue(s, key=post_key(handoff_id), kind=POST_KIND, channel=channel, text=text, blocks=blocks,
-                    project_id=p.id, meta={"handoff": handoff_id, "by": actor.user_id, "surface": surface})
+                    project_id=p.id, meta={"handoff": handoff_id, "by": actor.user_id, "surface": surface},
+                    once=True)
         notifier = self.deps.notifier
         key = post_key(handoff_id)
         attempt = notifier.send_now(key)
@@ -151,7 +152,7 @@ class HandoffDesk:
                    {"channel": h.channel_id, "ts": post.ts, "handoff_id": hid})
         if meta.get("tell") and by != store.SYSTEM:
             enqueue(s, key=f"{post_key(hid)}:confirmed", kind="note", channel=by, project_id=p.id,
-                    text=csv.handoff_confirmed_text(h.channel_id))
+                    text=csv.handoff_confirmed_text(h.channel_id), once=True)
 
     # ---- a biller's mention: the specialist ping and the answer, keyed by the biller's message ------
     def tell_team(self, snap: ProjectSnapshot, key: str, text: str) -> str:
@@ -172,7 +173,7 @@ class HandoffDesk:
     def _post_now(self, key: str, kind: str, channel: str, text: str, project_id: Optional[int],
                   thread_ts: Optional[str] = None) -> str:
         with repo.transaction(self.deps.session_factory) as s:
-            enqueue(s, key=key, kind=kind, channel=channel, text=text, project_id=project_id,
+            enqueue(s, key=key, kind=kind, channel=channel, text=text, project_id=project_id, once=True,
                     meta={"thread_ts": thread_ts} if thread_ts else None)
         notifier = self.deps.notifier
         a = notifier.send_now(key)
