@@ -120,6 +120,8 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
+        # Run after the outcome is stored (outside its transaction; may call Slack), by kind.
+        self.after_sent: dict[str, Callable[[Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
@@ -184,6 +186,13 @@ class Notifier:
         again = self._record(outcomes, now)
         if seen is not None:
             seen.extend(outcomes)
+        for o in outcomes:
+            after = self.after_sent.get(o.row.kind)
+            if after is not None and o.error is None and o.ts is not None:
+                try:
+                    after(o.row)
+                except Exception:  # noqa: BLE001 - the post is sent and recorded; only its follow-up failed
+                    log.exception("after sending post %s", o.row.idempotency_key)
         for o in outcomes:
             if o.error is not None:
                 out.failed += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from bot.checklist import refresh_checklist
 from bot.cs.cases import CaseDesk
 from bot.deps import Deps
 from bot.cs.content import DEFAULT_FILE, load_handoff
@@ -43,5 +44,7 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
     if deps.notifier is None:
         raise RuntimeError("the Client Services part posts through the outbox: attach monitoring first")
     deps.notifier.on_sent[POST_KIND] = deps.handoffs.recorded
+    # Confirmed on the tick (after a lost answer): the checklist shows it then.
+    deps.notifier.after_sent[POST_KIND] = lambda post: refresh_checklist(deps, post.project_id)
     deps.ticks.append(deps.cases.tick)
     return stoppers

@@ -22,6 +22,7 @@ from tests.support.cs_helpers import (
     add_item,
     block_text,
     cases,
+    checklist,
     confirm_placeholders,
     dm_texts,
     later,
@@ -46,14 +47,23 @@ def announcements(slack):
     return [m for m in slack.messages(CS) if "Fee shown twice" in block_text(m)]
 
 
+def ready(slack, bot) -> int:
+    """A registered project whose checklist post is answered and stored (so the next post is ours)."""
+    pid = register(slack, bot)
+    slack.wait_for(lambda: bot.deps.service.checklist_ts(pid))
+    return pid
+
+
 def drain(bot, minutes: float) -> None:
     """The outbox's tick, `minutes` from now (after a failed attempt's backoff)."""
     bot.deps.notifier.drain(later(minutes))
 
 
-def submit_handoff(slack, bot):
+def submit_handoff(slack, bot, arm):
+    """Send the handoff from its preview; `arm` sets the fault once the preview is open."""
     slack.command(SPEC, PROJ, "handoff")
     view = open_modal(slack, SPEC, "cs_send_handoff")
+    arm()
     assert slack.submit_view(SPEC, view["id"], confirm_placeholders(view)).status_code == 200
 
 
@@ -98,18 +108,19 @@ def test_connection_errors_are_retried_for_reads_never_for_posts(slack):
 # ---- the handoff in the shared channel -------------------------------------------------------
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_handoff_and_is_reported_truthfully(bot, slack, status):
-    pid = register(slack, bot)
-    slack.lose_answer("chat.postMessage", status=status)
-    submit_handoff(slack, bot)
+    pid = ready(slack, bot)
+    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=status))
     told = wait_ephemeral(slack, "handoff in")
     assert "may have been posted" in told and "nothing was sent" not in told
     assert len(handoffs(slack)) == 1  # posted by Slack, not posted again by a blind retry
     assert bot.deps.service.snapshot(pid).step("handoff").state == "open"  # not confirmed yet
+    assert "not yet acknowledged by the biller" not in block_text(checklist(slack))
 
     drain(bot, 1)  # the outbox looks for it (by its key in the message metadata): found, not reposted
     assert len(handoffs(slack)) == 1
     snap = bot.deps.service.snapshot(pid)
     assert snap.step("handoff").state == "done" and snap.handoff_sent_at is not None
+    assert "not yet acknowledged by the biller" in block_text(checklist(slack))  # redrawn once confirmed
     drain(bot, 2)
     assert any("handoff is confirmed" in t for t in dm_texts(slack, SPEC))
     for _ in range(3):  # later ticks, restarts: nothing more in the shared channel
@@ -122,9 +133,8 @@ def test_a_lost_answer_never_doubles_the_handoff_and_is_reported_truthfully(bot,
 
 
 def test_a_refused_handoff_says_nothing_was_sent_and_is_never_posted_later(bot, slack):
-    pid = register(slack, bot)
-    slack.inject_error("chat.postMessage", "not_in_channel")
-    submit_handoff(slack, bot)
+    pid = ready(slack, bot)
+    submit_handoff(slack, bot, lambda: slack.inject_error("chat.postMessage", "not_in_channel"))
     told = wait_ephemeral(slack, "could not post the handoff")
     assert "nothing was sent" in told and "Invite @addon-bot" in told
     for minutes in (1, 10, 120):
@@ -133,9 +143,9 @@ def test_a_refused_handoff_says_nothing_was_sent_and_is_never_posted_later(bot, 
 
 
 def test_a_rate_limited_handoff_is_queued_then_posted_once(bot, slack):
-    pid = register(slack, bot)
-    slack.inject_error("chat.postMessage", "ratelimited", status=429, retry_after=1, times=3)
-    submit_handoff(slack, bot)
+    pid = ready(slack, bot)
+    submit_handoff(slack, bot, lambda: slack.inject_error("chat.postMessage", "ratelimited", status=429,
+                                                          retry_after=1, times=3))
     told = wait_ephemeral(slack, "handoff for")
     assert "nothing was posted" in told and "queued" in told
     drain(bot, 2)
@@ -144,9 +154,8 @@ def test_a_rate_limited_handoff_is_queued_then_posted_once(bot, slack):
 
 
 def test_after_a_lost_answer_a_restarted_bot_and_a_second_instance_post_nothing_more(bot, slack, db_url):
-    pid = register(slack, bot)
-    slack.lose_answer("chat.postMessage", status=DROPPED)
-    submit_handoff(slack, bot)
+    pid = ready(slack, bot)
+    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=DROPPED))
     wait_ephemeral(slack, "may have been posted")
     bot.stop()  # the instance that sent it is gone; two others take over
     first, second = BotHarness(db_url, slack).start(), BotHarness(db_url, slack).start()
@@ -161,18 +170,18 @@ def test_after_a_lost_answer_a_restarted_bot_and_a_second_instance_post_nothing_
 
 
 # ---- the Client Services case announcement ----------------------------------------------------
-def open_case(slack):
+def open_case(slack, arm):
     add_item(slack, "Fee shown twice")
     slack.command(SPEC, PROJ, "case 1")
     view = open_modal(slack, SPEC, "cs_open_case")
+    arm()
     slack.submit_view(SPEC, view["id"], {})
 
 
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_case_announcement(bot, slack, status):
-    register(slack, bot)
-    slack.lose_answer("chat.postMessage", status=status)
-    open_case(slack)
+    ready(slack, bot)
+    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=status))
     told = wait_ephemeral(slack, "case for item #1 is saved")
     assert "may have been posted" in told and "not delivered" not in told
     assert len(announcements(slack)) == 1
@@ -184,9 +193,8 @@ def test_a_lost_answer_never_doubles_the_case_announcement(bot, slack, status):
 
 
 def test_a_failed_look_up_of_an_earlier_announcement_retries_the_look_up_not_the_post(bot, slack):
-    register(slack, bot)
-    slack.lose_answer("chat.postMessage", status=502)
-    open_case(slack)
+    ready(slack, bot)
+    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=502))
     wait_ephemeral(slack, "may have been posted")
     # More 429s than the client waits out (its RateLimitErrorRetryHandler tries 3 more times).
     slack.inject_error("conversations.history", "ratelimited", status=429, retry_after=0, times=4)
@@ -203,7 +211,7 @@ def test_a_failed_look_up_of_an_earlier_announcement_retries_the_look_up_not_the
 # ---- the specialist ping after a biller's mention ----------------------------------------------
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_specialist_ping(bot, slack, status):
-    register(slack, bot)
+    ready(slack, bot)
     slack.lose_answer("chat.postMessage", status=status)  # the first post after the mention: the ping
     slack.mention(BILLER, SHARED, "our payments page shows an error")
     slack.wait_for(lambda: len(slack.messages(SHARED)) >= 2)
@@ -222,7 +230,7 @@ def test_a_lost_answer_never_doubles_the_specialist_ping(bot, slack, status):
 def test_the_same_mention_acted_on_again_pings_and_answers_once(bot, slack):
     """A second delivery of the same message (another instance, a re-delivery the edge let through):
     the keys are the biller's message, so the outbox holds one ping and one answer."""
-    register(slack, bot)
+    ready(slack, bot)
     slack.mention(BILLER, SHARED, "hello there")
     slack.wait_for(lambda: len(slack.messages(SHARED)) >= 2 and len(pings(slack)) == 1)
     question = slack.messages(SHARED)[0]
