@@ -1,4 +1,8 @@
-"""The outbox: the only code that posts on a schedule.
+"""The outbox: the only code that posts on a schedule, and the way every post
+that may be retried is sent (the handoff, and the specialist ping and the
+biller's answer after a mention, bot.cs.handoff): `send_now` makes one attempt
+at once for a person waiting, and says whether it was sent, refused, or is
+pending and may be in Slack already.
 
 Every scheduled post is a `post` row keyed by an idempotency key and written
 in the same transaction as the state it reports (a day's summary, an alert),

@@ -13,11 +13,15 @@ import json
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
+from bot.deps import make_deps
 from bot.gateway import Gateway, ReadRetry, repeatable
-from bot.notify import MAX_ATTEMPTS, PENDING, SENT
+from bot.notify import MAX_ATTEMPTS, PENDING, SENT, enqueue
 from bot.sandbox.localslack import DROPPED
-from storage import outbox
+from bot.settings import load_settings
+from storage import outbox, repo
+from storage.models import Post
 from tests.support.cs_helpers import (
     add_item,
     block_text,
@@ -82,9 +86,6 @@ def test_a_lost_answer_posts_and_the_caller_cannot_tell(slack, status):
 
 # ---- the clients: connection errors retried for repeatable calls only ------------------------
 def test_connection_errors_are_retried_for_reads_never_for_posts(slack):
-    from bot.deps import make_deps
-    from bot.settings import load_settings
-
     # slack_sdk's default handlers (a connection-error retry for every call) are narrowed too.
     assert all(isinstance(h, ReadRetry) for h in Gateway(token=TOKEN).retry_handlers)
     settings = load_settings(_env_file=None, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.api_url,
@@ -145,7 +146,7 @@ def test_a_refused_handoff_says_nothing_was_sent_and_is_never_posted_later(bot, 
 def test_a_rate_limited_handoff_is_queued_then_posted_once(bot, slack):
     pid = ready(slack, bot)
     submit_handoff(slack, bot, lambda: slack.inject_error("chat.postMessage", "ratelimited", status=429,
-                                                          retry_after=1, times=3))
+                                                          retry_after=0, times=3))
     told = wait_ephemeral(slack, "handoff for")
     assert "nothing was posted" in told and "queued" in told
     drain(bot, 2)
@@ -244,9 +245,6 @@ def test_the_same_mention_acted_on_again_pings_and_answers_once(bot, slack):
 
 
 def test_send_now_says_sent_pending_or_refused(bot, slack):
-    from bot.notify import enqueue
-    from storage import repo
-
     n = bot.deps.notifier
     with repo.transaction(bot.deps.session_factory) as s:
         for k in ("a", "b", "c"):
@@ -265,9 +263,5 @@ def test_send_now_says_sent_pending_or_refused(bot, slack):
 
 
 def _keys(bot) -> list[str]:
-    from sqlalchemy import select
-
-    from storage.models import Post
-
     with bot.deps.session_factory() as s:
         return list(s.execute(select(Post.idempotency_key)).scalars())

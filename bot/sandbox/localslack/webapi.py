@@ -2,8 +2,9 @@
 
 :class:`WebAPI` holds the Slack semantics (authentication, argument parsing, Block Kit
 validation, who may post where, Slack's answer shapes and error codes);
-:meth:`WebAPI.asgi_app` wraps it in a small Starlette app.
-:meth:`WebAPI.lose_answer` makes a call take effect and lose its answer (a 5xx, a dropped connection). Every call is recorded in
+:meth:`WebAPI.asgi_app` wraps it in a small Starlette app;
+:meth:`WebAPI.lose_answer` makes a call take effect and lose its answer (a 5xx, a
+dropped connection). Every call is recorded in
 ``Workspace.calls``, every refusal in ``Workspace.errors``, and a message with blocks but
 no fallback ``text`` in ``Workspace.warnings`` (Slack accepts it).
 """
