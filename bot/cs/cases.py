@@ -28,7 +28,7 @@ from bot.checklist import refresh_checklist
 from bot.cs import rules
 from bot.cs.intake import CasePayload, IntakeClient, IntakeError
 from bot.errors import DomainError, NotAllowed
-from bot.notify import answer_of, lost_answer, transient
+from bot.slack_answers import answer_of, lost_answer, transient
 from bot.reply import dm, ephemeral_or_dm, post_or_dm_team
 from bot.views import cs as csv
 from bot.workflow import Actor, ProjectSnapshot
