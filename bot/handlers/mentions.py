@@ -37,16 +37,16 @@ def register(app, deps) -> None:
             client.chat_postEphemeral(channel=channel, user=user, text=csv.internal_mention_help())
             return
         handoffs = deps.handoffs
+        # Keyed by the biller's message: a retried event, a lost answer or a second instance never
+        # pings or answers twice (the outbox, bot.notify).
+        key = f"mention:{channel}:{event.get('ts')}"
         if plan.kind == rules.AVENUES:
             p = plan.project
             text = csv.avenues_answer(user, handoffs.avenues(p.biller_id if p else None),
                                       p.addon if p is not None else None)
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=text, unfurl_links=False)
+            handoffs.answer(channel, thread, f"{key}:answer", text, None)  # a completed project's rows are frozen
             return
         bot_user = deps.directory.home()[2]
-        # Keyed by the biller's message: a retried event, a lost answer or a second instance never
-        # pings or answers twice (the outbox, bot.notify).
-        key = f"mention:{channel}:{event.get('ts')}"
         told = _tell_specialist(deps, client, plan.project, user, channel, event, key,
                                 csv.mention_words(event.get("text") or "", bot_user))
         if told == hd.SENT:

@@ -110,7 +110,7 @@ def test_connection_errors_are_retried_for_reads_never_for_posts(slack):
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_handoff_and_is_reported_truthfully(bot, slack, status):
     pid = ready(slack, bot)
-    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=status))
+    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=status, channel=SHARED))
     told = wait_ephemeral(slack, "handoff in")
     assert "may have been posted" in told and "nothing was sent" not in told
     assert len(handoffs(slack)) == 1  # posted by Slack, not posted again by a blind retry
@@ -156,7 +156,7 @@ def test_a_rate_limited_handoff_is_queued_then_posted_once(bot, slack):
 
 def test_after_a_lost_answer_a_restarted_bot_and_a_second_instance_post_nothing_more(bot, slack, db_url):
     pid = ready(slack, bot)
-    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=DROPPED))
+    submit_handoff(slack, bot, lambda: slack.lose_answer("chat.postMessage", status=DROPPED, channel=SHARED))
     wait_ephemeral(slack, "may have been posted")
     bot.stop()  # the instance that sent it is gone; two others take over
     first, second = BotHarness(db_url, slack).start(), BotHarness(db_url, slack).start()
@@ -182,7 +182,7 @@ def open_case(slack, arm):
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_case_announcement(bot, slack, status):
     ready(slack, bot)
-    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=status))
+    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=status, channel=CS))
     told = wait_ephemeral(slack, "case for item #1 is saved")
     assert "may have been posted" in told and "not delivered" not in told
     assert len(announcements(slack)) == 1
@@ -195,7 +195,7 @@ def test_a_lost_answer_never_doubles_the_case_announcement(bot, slack, status):
 
 def test_a_failed_look_up_of_an_earlier_announcement_retries_the_look_up_not_the_post(bot, slack):
     ready(slack, bot)
-    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=502))
+    open_case(slack, lambda: slack.lose_answer("chat.postMessage", status=502, channel=CS))
     wait_ephemeral(slack, "may have been posted")
     # More 429s than the client waits out (its RateLimitErrorRetryHandler tries 3 more times).
     slack.inject_error("conversations.history", "ratelimited", status=429, retry_after=0, times=4)
@@ -213,7 +213,7 @@ def test_a_failed_look_up_of_an_earlier_announcement_retries_the_look_up_not_the
 @pytest.mark.parametrize("status", LOST)
 def test_a_lost_answer_never_doubles_the_specialist_ping(bot, slack, status):
     ready(slack, bot)
-    slack.lose_answer("chat.postMessage", status=status)  # the first post after the mention: the ping
+    slack.lose_answer("chat.postMessage", status=status, channel=PROJ)  # the ping
     slack.mention(BILLER, SHARED, "our payments page shows an error")
     slack.wait_for(lambda: len(slack.messages(SHARED)) >= 2)
     answer = slack.messages(SHARED)[1]
@@ -242,6 +242,26 @@ def test_the_same_mention_acted_on_again_pings_and_answers_once(bot, slack):
     assert len(pings(slack)) == 1 and len(slack.messages(SHARED)) == 2
     assert "hello there" in block_text(pings(slack)[0])  # the first one stands, not edited either
     assert "again" not in json.dumps(slack.messages(SHARED))
+
+
+def test_a_lost_answer_never_doubles_the_avenues_answer_after_completion(bot, slack):
+    pid = ready(slack, bot)
+    for text, step in (("done monitor payers pay", "monitor"), ("skip address nothing left", "address"),
+                       ("done handoff told by phone", "handoff")):
+        slack.command(SPEC, PROJ, text)
+        slack.wait_for(lambda: bot.deps.service.snapshot(pid).step(step).state != "open")
+    slack.command(SPEC, PROJ, "complete")
+    view = open_modal(slack, SPEC, "complete_project")
+    slack.submit_view(SPEC, view["id"], {"schedule": {"confirm": ["all_100"]}})
+    slack.wait_for(lambda: any("complete and archived" in (m.get("text") or "") for m in slack.messages(PROJ)))
+    slack.lose_answer("chat.postMessage", status=DROPPED, channel=SHARED)  # the answer to the biller
+    slack.mention(BILLER, SHARED, "who do we call about a refund?")
+    slack.wait_for(lambda: len(slack.messages(SHARED)) >= 2)
+    drain(bot, 1)
+    drain(bot, 60)
+    answers = slack.messages(SHARED)[1:]
+    assert len(answers) == 1 and "1-800-555-0199" in answers[0]["text"]
+    assert slack.api.ws.lost_answers == [("chat.postMessage", DROPPED)]
 
 
 def test_send_now_says_sent_pending_or_refused(bot, slack):

@@ -68,6 +68,7 @@ class _Lost:
 
     remaining: int
     status: int  # 5xx, or DROPPED
+    channel: str | None  # only calls about this channel (None: any)
 
 
 # The server's own ASGI ``send`` for the request being handled (set by the app's outer wrapper).
@@ -173,14 +174,15 @@ class WebAPI:
         """
         self._injected[method] = _Injected(error, times, status, retry_after)
 
-    def lose_answer(self, method: str, *, status: int = 502, times: int = 1) -> None:
+    def lose_answer(self, method: str, *, status: int = 502, times: int = 1, channel: str | None = None) -> None:
         """Let the next ``times`` calls of ``method`` take effect (a message is posted), then lose
         the answer: HTTP ``status`` (a 5xx, with the body a load balancer sends) or, with
         ``status=DROPPED``, a connection closed before any answer. The caller cannot tell whether
         Slack acted; Slack's docs say a request may have been processed when no answer came:
         https://docs.slack.dev/apis/web-api/#responses and a 5xx is not a refusal:
-        https://docs.slack.dev/apis/web-api/rate-limits (retry with backoff, idempotently)."""
-        self._lost[method] = _Lost(times, status)
+        https://docs.slack.dev/apis/web-api/rate-limits (retry with backoff, idempotently).
+        ``channel``: only calls whose ``channel`` argument is this one."""
+        self._lost[method] = _Lost(times, status, channel)
 
     def call(self, method: str, args: JSON, token: str | None) -> tuple[int, JSON, dict[str, str]]:
         """Run one Web API call: (HTTP status, JSON body, extra headers)."""
@@ -215,7 +217,7 @@ class WebAPI:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
             body = {"ok": True, **handler(args)}
             lost = self._lost.get(method)
-            if lost is not None and lost.remaining > 0:
+            if lost is not None and lost.remaining > 0 and lost.channel in (None, args.get("channel")):
                 lost.remaining -= 1
                 self.ws.record_lost_answer(method, lost.status)
                 return lost.status, {}, headers
