@@ -21,10 +21,11 @@ CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead se
 def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             blocks: Optional[list] = None, project_id: Optional[int] = None,
             thread_key: Optional[str] = None, meta: Optional[dict] = None,
-            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
+            ts: Optional[str] = None, edit_only: bool = False, once: bool = False) -> Optional[Post]:
     """Store (or restate) the post `key`. Unchanged content is a no-op; changed
-    content of a post already sent is marked for an edit in place. Returns the
-    row when it existed before (None for a new post)."""
+    content of a post already sent is marked for an edit in place. `once`: never
+    restated (a second enqueue of the key changes nothing, whatever it says).
+    Returns the row when it existed before (None for a new post)."""
     content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
     if insert_ignore(s, Post, dict(
             idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
@@ -32,7 +33,7 @@ def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             ts=ts, created_at=repo.now()), ["idempotency_key"]):
         return None  # new: stored as given
     row = _by_key(s, key)
-    if _same(row.payload, content) and (ts is None or ts == row.ts):
+    if once or (_same(row.payload, content) and (ts is None or ts == row.ts)):
         return row
     row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
                    "plain": row.payload.get("plain", False), "permalink": row.payload.get("permalink")}
@@ -86,6 +87,31 @@ def catch_up_of(s: Session, project_id: int, d) -> Optional[Post]:
         if day in ((row.payload or {}).get("meta") or {}).get("dates", ()):
             return row
     return None
+def post_state(s: Session, key: str) -> Optional[str]:
+    return s.execute(select(Post.state).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+def cancel(s: Session, key: str, reason: str) -> bool:
+    """Never send `key` (its sender told a person it was not sent): state `cancelled`, no longer
+    due. False (and unchanged) when it was sent already or is being sent."""
+    row = _by_key(s, key)
+    if row is None or row.state in ("sent", "sending"):
+        return False
+    row.state, row.next_attempt_at, row.claimed_by = "cancelled", None, None
+    row.last_error = reason[:500]
+    s.add(row)
+    return True
+
+
+def note(s: Session, key: str, **meta) -> Optional[str]:
+    """Add `meta` to the post's metadata (read by its on-sent hook; the content is unchanged);
+    the post's state then (None: no such post)."""
+    row = _by_key(s, key)
+    if row is None:
+        return None
+    row.payload = {**row.payload, "meta": {**(row.payload.get("meta") or {}), **meta}}
+    s.add(row)
+    return row.state
 
 
 # ---- sending: what is due, claims, outcomes ----------------------------------------------

@@ -28,6 +28,7 @@ from bot.checklist import refresh_checklist
 from bot.cs import rules
 from bot.cs.intake import CasePayload, IntakeClient, IntakeError
 from bot.errors import DomainError, NotAllowed
+from bot.slack_answers import answer_of, lost_answer, transient
 from bot.reply import dm, ephemeral_or_dm, post_or_dm_team
 from bot.views import cs as csv
 from bot.views.case_state import delivery_state
@@ -72,12 +73,13 @@ class Outcome:
     reason: Optional[str] = None
     external_id: Optional[str] = None
     url: Optional[str] = None
+    maybe_sent: bool = False  # retry: the announcement's answer was lost, it may be in CS_CHANNEL
 
 
 class AnnounceError(Exception):
-    def __init__(self, reason: str, final: bool):
+    def __init__(self, reason: str, final: bool, maybe_sent: bool = False):
         super().__init__(reason)
-        self.reason, self.final = reason, final
+        self.reason, self.final, self.maybe_sent = reason, final, maybe_sent
 
 
 class CaseDesk:
@@ -174,9 +176,10 @@ class CaseDesk:
                 if case.external_id is None:  # no intake: the announcement is the case
                     if e.final:
                         return self._fail(case, snap, number, e.reason, surface)
-                    return self._retry(case, snap, number, e.reason, now, None)
+                    return self._retry(case, snap, number, e.reason, now, None, ts, maybe_sent=e.maybe_sent)
                 if not e.final:
-                    return self._retry(case, snap, number, f"announcing it: {e.reason}", now, None)
+                    return self._retry(case, snap, number, f"announcing it: {e.reason}", now, None, ts,
+                                       maybe_sent=e.maybe_sent)
                 self._tell_project(snap, csv.case_unannounced_text(case.external_id, case.url,
                                                                    self.cs_channel, e.reason),
                                    also=(case.requested_by,))
@@ -216,6 +219,7 @@ class CaseDesk:
             snap, case_id=case.id, item_number=number, subject=case.subject, description=case.description,
             requested_by=case.requested_by, key=case.idempotency_key, external_id=case.external_id,
             url=case.url, permalink=case.slack_permalink, state=state)
+        posting = False
         try:
             ensure_internal_channel(client, self.cs_channel)
             if ts is None and (case.attempts > 1 or not post):
@@ -225,17 +229,27 @@ class CaseDesk:
             if ts is None and not post:
                 return None, None
             if ts is None:
+                posting = True
                 ts = client.chat_postMessage(
                     channel=self.cs_channel, text=text, blocks=blocks, unfurl_links=False,
                     metadata={"event_type": METADATA_EVENT, "event_payload": {"key": case.idempotency_key}},
                 )["ts"]
+        except AnnounceError:
+            raise
         except NotAllowed as e:
             raise AnnounceError(f"CS_CHANNEL {e.message}", final=True) from None
         except SlackApiError as e:
-            err = e.response.get("error") if e.response is not None else "unknown"
+            status, err = answer_of(e)
+            if posting and lost_answer(status, err):  # it may be there: the next attempt looks first
+                raise AnnounceError(f"Slack did not confirm the post in the Client Services channel (`{err}`); "
+                                    "it may have been posted", final=False, maybe_sent=True) from None
             raise AnnounceError(f"Slack refused the post in the Client Services channel (`{err}`)",
                                 final=err in FINAL_SLACK) from None
         except Exception as e:  # noqa: BLE001 - network trouble: worth another attempt
+            if posting:
+                raise AnnounceError(f"Slack did not answer the post in the Client Services channel "
+                                    f"({type(e).__name__}); it may have been posted", final=False,
+                                    maybe_sent=True) from None
             raise AnnounceError(f"Slack did not answer ({type(e).__name__})", final=False) from None
         if not want_link:
             return ts, None
@@ -277,7 +291,12 @@ class CaseDesk:
             msgs = self.deps.client.conversations_history(channel=self.cs_channel, oldest=str(oldest), limit=200,
                                                           include_all_metadata=True)["messages"]
         except SlackApiError as e:
-            log.info("case %s: could not look for an earlier announcement: %s", case.id, e.response.get("error"))
+            status, err = answer_of(e)
+            if transient(status, err):
+                # Not knowing is not "not posted": the look-up is tried again later, never the post blindly.
+                raise AnnounceError(f"I could not look for an earlier announcement in the Client Services "
+                                    f"channel (`{err}`); looking again later", final=False) from None
+            log.info("case %s: could not look for an earlier announcement: %s", case.id, err)
             return None
         for m in msgs or []:
             md = m.get("metadata") or {}
@@ -305,7 +324,7 @@ class CaseDesk:
         return Outcome(SENT, external_id=case.external_id, url=case.url)
 
     def _retry(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str, now: datetime,
-               retry_after: Optional[float], ts: Optional[str] = None) -> Outcome:
+               retry_after: Optional[float], ts: Optional[str] = None, maybe_sent: bool = False) -> Outcome:
         with repo.transaction(self.deps.session_factory) as s:
             row = store.get_case(s, case.id)
             row.last_error = reason[:500]
@@ -319,7 +338,7 @@ class CaseDesk:
             self._show_state(case, snap, number, ts, post=False)
         if attempts == STILL_PENDING_AFTER:
             self._tell_user(snap, case.requested_by, csv.case_still_pending_text(number, attempts, reason))
-        return Outcome(RETRY, reason=reason)
+        return Outcome(RETRY, reason=reason, maybe_sent=maybe_sent)
 
     def _fail(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str,
               surface: str, ts: Optional[str] = None) -> Outcome:

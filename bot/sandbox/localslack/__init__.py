@@ -42,11 +42,12 @@ from .state import (
     ViewValidationError,
     Workspace,
 )
-from .webapi import WebAPI
+from .webapi import DROPPED, WebAPI
 
 JSON = dict[str, Any]
 
 __all__ = [
+    "DROPPED",
     "DEFAULT_SUBSCRIPTIONS",
     "EXTERNAL_TEAM_ID",
     "INTERNAL_TEAM_ID",
@@ -218,6 +219,11 @@ class LocalSlack(Driver):
     ) -> None:
         """Make the next ``times`` calls of a Web API ``method`` fail with ``error``."""
         self.api.inject_error(method, error, times=times, status=status, retry_after=retry_after)
+
+    def lose_answer(self, method: str, *, status: int = 502, times: int = 1, channel: str | None = None) -> None:
+        """Let the next ``times`` calls of ``method`` (about ``channel``, if given) take effect, then answer
+        HTTP ``status`` (a 5xx) or, with ``status=DROPPED``, drop the connection (see :meth:`WebAPI.lose_answer`)."""
+        self.api.lose_answer(method, status=status, times=times, channel=channel)
 
     # ------------------------------------------------------------------ inspection
 
