@@ -24,22 +24,22 @@ conditional UPDATE; only the claimant calls Slack. So:
 
 from __future__ import annotations
 
-from bot import fmt
-
 import itertools
 import logging
 import os
 import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import directory
+from bot import directory, fmt
+from bot.post_terms import (  # noqa: F401 - the outbox's terms, re-exported for its callers
+    BLOCK_ERRORS, BUSY, DATA_KINDS, INTERNAL_KINDS, LINKED_KINDS, PENDING, REFUSED, SENT, SIMULATED_NOTE, Attempt,
+    DrainResult, _Outcome)
 from bot.slack_answers import answer_of, lost_answer, transient
 from storage import outbox, repo
 from storage.db import Session
@@ -52,12 +52,6 @@ MAX_ATTEMPTS = 5  # reported to a person after this many failed attempts; retrie
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 METADATA_EVENT = "addon_bot_post"
-# Posts built from the payments source's numbers (marked when it is the simulator).
-DATA_KINDS = frozenset({"summary", "catch_up", "alert_dm", "alert_channel", "alert_note", "checklist"})
-SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal simulator: not real payments."
-
-# Slack answers that mean "the blocks are the problem": the next attempt sends text only.
-BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 
 
 def instance_id() -> str:
@@ -70,42 +64,6 @@ def backoff(attempts: int) -> timedelta:
 
 
 # ---- sending -------------------------------------------------------------------------
-@dataclass
-class DrainResult:
-    sent: int = 0
-    failed: int = 0
-    waiting: int = 0  # not sendable yet (thread parent unsent)
-
-
-@dataclass
-class _Outcome:
-    row: Post  # as claimed (detached)
-    channel: Optional[str] = None
-    ts: Optional[str] = None
-    error: Optional[str] = None
-    retry_after: Optional[int] = None
-    permalink: Optional[str] = None
-    maybe_sent: bool = False  # the post's answer was lost: it may be in Slack (the next attempt looks)
-    refused: bool = False  # Slack (or a rule of ours) said no: nothing was posted
-
-
-SENT, PENDING, REFUSED, BUSY = "sent", "pending", "refused", "busy"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What one attempt at a post did, for a person waiting for the answer (Notifier.send_now).
-
-    sent: it is in Slack (ts). pending: not confirmed; the outbox tries again (looking for it
-    first), and `maybe_sent` says whether it may be there already. refused: Slack refused it or it
-    may not be posted there (`error`); nothing was posted. busy: another sender holds it."""
-
-    state: str
-    error: Optional[str] = None
-    maybe_sent: bool = False
-    ts: Optional[str] = None
-
-
 class Notifier:
     """Sends what the outbox holds. `client` should not retry connection errors
     itself (a lost answer would post twice); the outbox retries, safely.
@@ -406,10 +364,3 @@ class Notifier:
 
 class _NotPostable(Exception):
     """A reason of ours not to post (e.g. the channel became shared)."""
-
-
-# Kinds whose permalink is kept (the alerts link to the day's summary).
-LINKED_KINDS = frozenset({"summary", "catch_up"})
-
-# Kinds whose content is internal: never posted into a channel shared with another organisation.
-INTERNAL_KINDS = frozenset({"summary", "catch_up", "alert_note", "alert_channel", "checklist", "report", "ping"})
