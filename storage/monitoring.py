@@ -271,6 +271,12 @@ def record_findings(s: Session, project: Project, d: date, findings: Iterable[Fi
     return events
 
 
+def has_alert(s: Session, project_id: int, check_id: str, d: date) -> bool:
+    """Whether the project already has an alert of the check for local date d (any state)."""
+    return s.execute(select(Alert.id).where(Alert.project_id == project_id, Alert.check_id == check_id,
+                                            Alert.local_date == d).limit(1)).first() is not None
+
+
 def source_alert_to_resolve(s: Session, project_id: int, d: date) -> Optional[Alert]:
     """The open source_unavailable alert of a day that has now been read."""
     return s.execute(select(Alert).where(Alert.project_id == project_id, Alert.local_date == d,

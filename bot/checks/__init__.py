@@ -21,6 +21,8 @@ Checks (see each module's docstring for the exact rule):
     outsized_payment    a single payment far above the typical one
     returns             more ACH returns than the usual share explains
 
+Not a daily check: `intraday` (no_payments within the day, hourly; see its docstring).
+
 Nothing judges a day whose source could not be read, or a day before go-live,
 except source_unavailable.
 """
@@ -38,6 +40,7 @@ from . import (
     drop_vs_baseline,
     duplicate_payments,
     failure_rate,
+    intraday,
     no_payments,
     outsized_payment,
     returns,
@@ -76,6 +79,8 @@ _MODULES: tuple[ModuleType, ...] = (
 
 CHECKS: dict[str, CheckFn] = {m.ID: m.check for m in _MODULES}
 DEFAULTS: dict[str, float] = {f"{m.ID}.{name}": float(v) for m in _MODULES for name, v in m.DEFAULTS.items()}
+# The intraday watch (bot.checks.intraday, run hourly by bot.monitoring.intraday) raises no_payments too.
+DEFAULTS.update({f"{intraday.ID}.{name}": float(v) for name, v in intraday.DEFAULTS.items()})
 
 # Soft checks need their condition on the judged day and the day before (a run
 # of at least two consecutive readable days, whose evidence they pool over up to

@@ -80,6 +80,7 @@ class Monitor:
         self.default_calendar = default_calendar  # public holidays for projects that name none
         self.managers_channel = managers_channel
         self.me = me or (notifier.me if notifier else "monitor")
+        self.intraday = None  # the intraday outage watch (bot.monitoring.wiring sets it)
 
     # ---- read and judge (shared by every path; see bot.monitoring.judge) -----------------------
     def judge(self, p, d: date, stored, cache, *, reread: bool) -> tuple[list[DaySummary], list[Finding]]:
@@ -207,9 +208,8 @@ class Monitor:
         fresh = {x.local_date: x for x in days}
         self._restate_recent(s, proj, days[:-1], stored, fresh, now)
         restated = saved.restated
-        # A day summarised for the first time has no alerts but the ones just raised.
-        checks = tuple(dict.fromkeys(e.alert.check_id for e in events)) if saved.first else None
-        post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated, checks))
+        # The day's alerts as stored: the ones just raised, and the intraday watch's no_payments of the day.
+        post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated))
         for ev in events:
             post_alert(s, proj, ev.alert, ev.lead, self.managers_channel)
         refresh_checklist(s, proj, self.schedule_text)
