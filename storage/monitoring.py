@@ -271,6 +271,16 @@ def record_findings(s: Session, project: Project, d: date, findings: Iterable[Fi
     return events
 
 
+def flagged_days_many(s: Session, project_ids: list[int], checks: Iterable[str], since: date) -> dict[int, frozenset]:
+    """The local dates since `since` on which each project has an alert of one of `checks`, in one query."""
+    out: dict[int, set] = {pid: set() for pid in project_ids}
+    if project_ids:
+        for pid, d in s.execute(select(Alert.project_id, Alert.local_date).where(
+                Alert.project_id.in_(list(project_ids)), Alert.check_id.in_(list(checks)), Alert.local_date >= since)):
+            out[pid].add(d)
+    return {pid: frozenset(v) for pid, v in out.items()}
+
+
 def has_alert(s: Session, project_id: int, check_id: str, d: date) -> bool:
     """Whether the project already has an alert of the check for local date d (any state)."""
     return s.execute(select(Alert.id).where(Alert.project_id == project_id, Alert.check_id == check_id,

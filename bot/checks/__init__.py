@@ -54,6 +54,7 @@ __all__ = [
     "SEVERITIES",
     "SOFT_CHECKS",
     "SUPERSEDES",
+    "VOLUME_CHECKS",
     "CheckContext",
     "CheckFn",
     "Finding",
@@ -96,6 +97,9 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
     "drop_vs_baseline": ("below_projection",),  # a drop from its own normal is the sharper finding
 }
 
+
+# Alerts about the add-on's volume: the days they were raised on are left out of the weekly rhythm (ctx.flagged).
+VOLUME_CHECKS: frozenset[str] = frozenset({"no_payments", "above_projection", "below_projection", "drop_vs_baseline"})
 
 LOOKBACK_DAYS = 60  # days of stored summaries (the judged day included) the Nacha rates want, via ctx.lookback
 

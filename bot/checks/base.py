@@ -42,6 +42,9 @@ class CheckContext:
     # Older stored days before days[0] (oldest first), for rules over longer spans than the context
     # (Nacha's 60-day return rates); what was stored, never read again for this.
     lookback: list[DaySummary] = field(default_factory=list)
+    # Days an alert about the add-on's volume was raised on (VOLUME_CHECKS): left out of the weekly rhythm,
+    # so an outage or a surge already told does not bend a weekday's factor for the weeks after.
+    flagged: frozenset[date] = frozenset()
     # What the checks derive from the days (the rhythm before a date), shared by the checks of one run.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
+from bot.summary import DaySummary
+
 from .base import CheckContext, Finding, about, history, num, params, pval
 from .drop_vs_baseline import baseline
 from .rhythm import rhythm
@@ -179,3 +181,25 @@ def finding(ctx: CheckContext, plan: DayPlan, since_h: float, now_h: float, expe
         "dispersion": num(a, 4),
         "p_value": pval(p),
     })
+
+
+def replay_day(ctx: CheckContext, s: DaySummary, channel: Optional[str] = None) -> Optional[Finding]:
+    """The watch replayed hour by hour over a past day from its hourly counts (`addon_hours`), for
+    the backtest: ctx holds the days before it. A window counts as silent when every whole hour
+    it touches had no payment (so a replay may find an outage up to an hour later than the live
+    watch, never sooner). None when the day has no hourly counts or nothing would have fired."""
+    if not s.source_ok or len(s.addon_hours) != 24:
+        return None
+    plan = plan_day(ctx, s.local_date)
+    if plan is None:
+        return None
+    t = params(ctx, ID, DEFAULTS)
+    for h in range(1, 25):
+        w = plan.silent_window(float(h), t["intraday_max_p"], t["intraday_min_dispersion"])
+        if w is None:
+            continue
+        first = int(w[0])
+        if sum(s.addon_hours[first:h]) == 0:
+            exp = plan.expected_until(h) - plan.expected_until(first)
+            return finding(ctx, plan, float(first), float(h), exp, f"{first:02d}:00", f"{h % 24:02d}:00", channel)
+    return None

@@ -3,8 +3,9 @@
 Weekday factors come from medians, not means: over the four weeks of context
 a weekday has at most four or five days, and one holiday Monday or rainy
 Thursday would otherwise bend that weekday's factor for a month (and the next
-ordinary one would read as a surge). Holidays, the days beside them and closed
-days are left out of the estimate; a closed weekday has factor 0.
+ordinary one would read as a surge). Holidays, the days beside them, closed
+days and days already flagged (an alert about the volume was raised on them,
+`ctx.flagged`) are left out of the estimate; a closed weekday has factor 0.
 """
 
 from __future__ import annotations
@@ -114,10 +115,12 @@ def rhythm(ctx: CheckContext, before: date) -> Rhythm:
 def _rhythm(ctx: CheckContext, before: date) -> Rhythm:
     cal = day_calendar(ctx, before)
     prior = (1.0,) * 7
-    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days
-             if usable(s) and s.local_date < before and cal.kind(s.local_date) in ("open", "unseen")]
+    flagged = ctx.flagged
+    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days if usable(s) and s.local_date < before
+             and cal.kind(s.local_date) in ("open", "unseen") and s.local_date not in flagged]
     g, n_total = _weekday_factors(total, prior, TOTAL_PSEUDO, cal.closed)
-    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before) if cal.ordinary(s.local_date)]
+    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before)
+             if cal.ordinary(s.local_date) and s.local_date not in flagged]
     f, n_addon = _weekday_factors(addon, g, ADDON_PSEUDO, cal.closed)
     weeks = [max(a, b) for a, b in zip(n_total, n_addon)]
     # 1 week seen: half confident, 3 weeks: 3/4, ...; a closed weekday is certain.
