@@ -45,6 +45,8 @@ class CheckContext:
     # Days an alert about the add-on's volume was raised on (VOLUME_CHECKS): left out of the weekly rhythm,
     # so an outage or a surge already told does not bend a weekday's factor for the weeks after.
     flagged: frozenset[date] = frozenset()
+    # The biller's own closed dates besides public holidays ("12-24" every year, "2026-11-27" once).
+    closed_dates: frozenset[str] = frozenset()
     # What the checks derive from the days (the rhythm before a date), shared by the checks of one run.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 

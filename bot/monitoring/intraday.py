@@ -29,6 +29,7 @@ from bot.checks import CheckContext, history_days_needed
 from bot.checks import intraday as watch
 from bot.checks.base import params
 from bot.errors import ProjectLocked
+from bot.monitoring.judge import closed_set
 from bot.monitoring.posts import post_alert
 from bot.monitoring.rules import local_now
 from bot.notify import Notifier
@@ -92,7 +93,8 @@ class IntradayWatch:
 
     def _ctx(self, p, d: date, days) -> CheckContext:
         return CheckContext(days=days, projected_per_day=p.projected_per_day, golive=p.golive,
-                            thresholds=self.thresholds, calendar=p.calendar or self.default_calendar)
+                            thresholds=self.thresholds, calendar=p.calendar or self.default_calendar,
+                            closed_dates=closed_set(p))
 
     def plan(self, p, d: date) -> Optional[watch.DayPlan]:
         key = (p.id, d)

@@ -34,11 +34,17 @@ class Target:
     projected_per_day: float
     calendar: str = ""  # public holidays ("US", "US-MA"); "" for none
     flagged: frozenset[date] = frozenset()  # days with an alert about the volume (out of the weekly rhythm)
+    closed_dates: frozenset[str] = frozenset()  # the biller's own closed dates ("12-24", "2026-11-27")
 
     @classmethod
     def of(cls, p: Any, default_calendar: str = "", flagged: frozenset[date] = frozenset()) -> "Target":
         return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day,
-                   getattr(p, "calendar", None) or default_calendar, frozenset(flagged))
+                   getattr(p, "calendar", None) or default_calendar, frozenset(flagged), closed_set(p))
+
+
+def closed_set(p: Any) -> frozenset[str]:
+    """A project's closed dates (the column's comma-separated canonical strings) as a set."""
+    return frozenset(x for x in (getattr(p, "closed_dates", None) or "").split(",") if x)
 
 
 def fetch_day(source, t: Target, d: date) -> DaySummary:
@@ -83,7 +89,8 @@ def judge_day(source, t: Target, d: date, stored, cache, thresholds: Mapping[str
     older = [x for x in date_range(max(t.golive, d - timedelta(days=LOOKBACK_DAYS - 1)), days[0].local_date
                                    - timedelta(days=1)) if x in stored] if days else []
     ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds,
-                       calendar=t.calendar, lookback=[stored[x] for x in older], flagged=t.flagged | flagged)
+                       calendar=t.calendar, lookback=[stored[x] for x in older], flagged=t.flagged | flagged,
+                       closed_dates=t.closed_dates)
     return days, run_checks(ctx)
 
 

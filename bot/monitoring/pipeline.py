@@ -33,7 +33,7 @@ from typing import Callable, Iterator, Mapping, Optional
 from bot.checks import VOLUME_CHECKS, CheckContext, Finding, history_days_needed
 from bot.checks.intraday import replay_day
 from bot.errors import ProjectLocked
-from bot.monitoring.judge import Target, judge_day, process_pool, submit
+from bot.monitoring.judge import Target, closed_set, judge_day, process_pool, submit
 from bot.monitoring.posts import facts_for, latest_line, post_alert, post_summary, refresh_checklist, restate_alert
 from bot.monitoring.rules import (
     CATCH_UP_DAYS, SummaryFacts, date_range, due_days, latest_due, local_now, yesterday,
@@ -304,7 +304,7 @@ class Monitor:
             days, findings = self.judge(p, d, stored, cache, reread=False, flagged=frozenset(flagged))
             # The intraday watch, hour by hour where the day has hourly counts: its no_payments is the day's.
             ctx = CheckContext(days=days[:-1], projected_per_day=p.projected_per_day, golive=p.golive,
-                               thresholds=self.thresholds, calendar=calendar)
+                               thresholds=self.thresholds, calendar=calendar, closed_dates=closed_set(p))
             early = replay_day(ctx, days[-1], p.pay_channel) if len(days) > 1 else None
             if early is not None:
                 findings = [early] + [f for f in findings if f.check != early.check]
