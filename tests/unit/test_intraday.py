@@ -114,3 +114,16 @@ def test_hour_counts_do_not_change_a_days_fingerprint():
     s = summary(TUE, stats(40))
     assert replace(s, addon_hours=hourly(40)).fingerprint() == s.fingerprint()
     assert DaySummary.from_dict({k: v for k, v in s.to_dict().items() if k != "addon_hours"}).addon_hours == []
+
+
+def test_the_backtest_replays_the_watch_from_hourly_counts():
+    c = ctx(days_before(TUE, 40))
+    k = round(40 * WEEK[TUE.weekday()])
+    normal = replace(summary(TUE, stats(k)), addon_hours=hourly(k))
+    assert w.replay_day(c, normal, "ivr") is None
+    down = hourly(k)
+    down[10:] = [0] * 14  # the add-on down from 10:00
+    f = w.replay_day(c, replace(summary(TUE, stats(sum(down))), addon_hours=down), "ivr")
+    assert f is not None and f.check == "no_payments" and f.evidence["intraday"] is True
+    assert f.evidence["since"] >= "10:00" and f.evidence["checked_at"] <= "14:00"
+    assert w.replay_day(c, summary(TUE, stats(sum(down))), "ivr") is None  # no hourly counts: nothing to replay
