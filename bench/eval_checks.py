@@ -71,8 +71,8 @@ from bot.checks import (  # noqa: E402
     CHECKS,
     DEFAULTS,
     LOOKBACK_DAYS,
-    VOLUME_CHECKS,
     CheckContext,
+    flagged_dates,
     history_days_needed,
     run_checks,
 )
@@ -373,8 +373,8 @@ def replay(p: Project, score: Score, clean: bool, verbose: bool, thresholds: dic
                            lookback=p.days[max(0, i - LOOKBACK_DAYS + 1): max(0, i - h + 1)],
                            flagged=frozenset(flagged))
         findings = run_checks(ctx, strict=True)
-        if any(f.check in VOLUME_CHECKS for f in findings):
-            flagged.add(s.local_date)
+        for f in findings:
+            flagged |= flagged_dates(f.check, s.local_date, f.evidence)
         score.project_days += 1
         score.clean_days += clean
         for f in findings:

@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from bot.checks import Finding
+from bot.checks import Finding, flagged_dates
 from bot.errors import NotFound, ProjectLocked
 from bot.monitoring.rules import CLAIM_TTL, FINAL_STATES, ITEM, SOURCE_RETRY, DayRow, repeat_lead
 from bot.summary import DaySummary
@@ -272,12 +272,14 @@ def record_findings(s: Session, project: Project, d: date, findings: Iterable[Fi
 
 
 def flagged_days_many(s: Session, project_ids: list[int], checks: Iterable[str], since: date) -> dict[int, frozenset]:
-    """The local dates since `since` on which each project has an alert of one of `checks`, in one query."""
+    """The local dates since `since` that each project's alerts of `checks` are about (bot.checks.flagged_dates),
+    in one query."""
     out: dict[int, set] = {pid: set() for pid in project_ids}
     if project_ids:
-        for pid, d in s.execute(select(Alert.project_id, Alert.local_date).where(
-                Alert.project_id.in_(list(project_ids)), Alert.check_id.in_(list(checks)), Alert.local_date >= since)):
-            out[pid].add(d)
+        for pid, check, d, ev in s.execute(select(Alert.project_id, Alert.check_id, Alert.local_date, Alert.evidence)
+                                           .where(Alert.project_id.in_(list(project_ids)),
+                                                  Alert.check_id.in_(list(checks)), Alert.local_date >= since)):
+            out[pid] |= flagged_dates(check, d, ev)
     return {pid: frozenset(v) for pid, v in out.items()}
 
 

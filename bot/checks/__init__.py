@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from types import ModuleType
 from typing import Optional
 
@@ -55,6 +56,7 @@ __all__ = [
     "SOFT_CHECKS",
     "SUPERSEDES",
     "VOLUME_CHECKS",
+    "flagged_dates",
     "CheckContext",
     "CheckFn",
     "Finding",
@@ -100,6 +102,29 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
 
 # Alerts about the add-on's volume: the days they were raised on are left out of the weekly rhythm (ctx.flagged).
 VOLUME_CHECKS: frozenset[str] = frozenset({"no_payments", "above_projection", "below_projection", "drop_vs_baseline"})
+
+MAX_FLAGGED_SPAN = 14  # days before an alert's date that its evidence may flag
+
+
+def flagged_dates(check: str, d: date, evidence: Optional[Mapping] = None) -> frozenset[date]:
+    """The days a volume alert of date d is about (empty for other checks): d itself, and the
+    days its evidence names (a zero run's first day on, a pooled slump's span, a shortfall's run)."""
+    if check not in VOLUME_CHECKS:
+        return frozenset()
+    out = {d}
+    ev = evidence or {}
+    first = ev.get("first_zero_date") or ev.get("first_date")
+    named = [first] if isinstance(first, str) else []
+    named += [x for x in ev.get("dates") or [] if isinstance(x, str)]
+    for x in named:
+        try:
+            f = date.fromisoformat(x)
+        except ValueError:
+            continue
+        if d - timedelta(days=MAX_FLAGGED_SPAN) <= f < d:
+            out.update(f + timedelta(days=i) for i in range((d - f).days))
+    return frozenset(out)
+
 
 LOOKBACK_DAYS = 60  # days of stored summaries (the judged day included) the Nacha rates want, via ctx.lookback
 

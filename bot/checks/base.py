@@ -42,8 +42,9 @@ class CheckContext:
     # Older stored days before days[0] (oldest first), for rules over longer spans than the context
     # (Nacha's 60-day return rates); what was stored, never read again for this.
     lookback: list[DaySummary] = field(default_factory=list)
-    # Days an alert about the add-on's volume was raised on (VOLUME_CHECKS): left out of the weekly rhythm,
-    # so an outage or a surge already told does not bend a weekday's factor for the weeks after.
+    # Days an alert about the add-on's volume is about (bot.checks.flagged_dates): left out of the weekly
+    # rhythm and of drop_vs_baseline's baseline and spans, so an outage or a surge already told neither bends
+    # a weekday's factor nor reads as a slump for the weeks after.
     flagged: frozenset[date] = frozenset()
     # The biller's own closed dates besides public holidays ("12-24" every year, "2026-11-27" once).
     closed_dates: frozenset[str] = frozenset()

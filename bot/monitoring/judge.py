@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping, Optional
 
-from bot.checks import LOOKBACK_DAYS, VOLUME_CHECKS, CheckContext, Finding, history_days_needed, run_checks
+from bot.checks import LOOKBACK_DAYS, CheckContext, Finding, flagged_dates, history_days_needed, run_checks
 from bot.monitoring.rules import RESTATE_DAYS, date_range
 from bot.payments import PaymentsClient, PaymentsError, day_window, rfc3339, summarize_day
 from bot.summary import DaySummary
@@ -89,7 +89,7 @@ def judge_day(source, t: Target, d: date, stored, cache, thresholds: Mapping[str
     older = [x for x in date_range(max(t.golive, d - timedelta(days=LOOKBACK_DAYS - 1)), days[0].local_date
                                    - timedelta(days=1)) if x in stored] if days else []
     ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds,
-                       calendar=t.calendar, lookback=[stored[x] for x in older], flagged=t.flagged | flagged,
+                       calendar=t.calendar, lookback=[stored[x] for x in older], flagged=(t.flagged | flagged) - {d},
                        closed_dates=t.closed_dates)
     return days, run_checks(ctx)
 
@@ -102,8 +102,8 @@ def judge_days(source, t: Target, dates: list[date], stored: dict[date, DaySumma
     flagged: set[date] = set()  # days of this batch with a volume alert, for the days after them
     for d in dates:
         days, findings = judge_day(source, t, d, stored, cache, thresholds, reread=True, flagged=frozenset(flagged))
-        if any(f.check in VOLUME_CHECKS for f in findings):
-            flagged.add(d)
+        for f in findings:
+            flagged |= flagged_dates(f.check, d, f.evidence)
         out.append((d, days, findings, dict(stored)))
         stored[d] = days[-1]  # the next day's history sees this day as it will be stored
     return out

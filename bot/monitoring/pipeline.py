@@ -30,7 +30,7 @@ from datetime import date, datetime, time as dtime, timedelta
 from typing import Callable, Iterator, Mapping, Optional
 
 
-from bot.checks import VOLUME_CHECKS, CheckContext, Finding, history_days_needed
+from bot.checks import VOLUME_CHECKS, CheckContext, Finding, flagged_dates, history_days_needed
 from bot.checks.intraday import replay_day
 from bot.errors import ProjectLocked
 from bot.monitoring.judge import Target, closed_set, judge_day, process_pool, submit
@@ -308,8 +308,8 @@ class Monitor:
             early = replay_day(ctx, days[-1], p.pay_channel) if len(days) > 1 else None
             if early is not None:
                 findings = [early] + [f for f in findings if f.check != early.check]
-            if any(f.check in VOLUME_CHECKS for f in findings):
-                flagged.add(d)
+            for f in findings:
+                flagged |= flagged_dates(f.check, d, f.evidence)
             yield d, findings
 
     def summary_for(self, project_id: int, d: date) -> tuple[Project, SummaryFacts, bool]:
