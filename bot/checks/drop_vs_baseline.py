@@ -71,7 +71,7 @@ MIN_Z = 3.0  # the run together this many standard deviations below expected
 MAX_P = 0.001  # and this improbable under Poisson noise
 MIN_DAYS = 14.0  # ordinary baseline days needed before judging
 MIN_SLUMP = 0.2  # a pooled span has at most 80 % of its expected count
-POOLED_Z = 2.5  # and is this many standard deviations below it (spans of 3-14 days are tried)
+POOLED_Z = 2.2  # and is this many standard deviations below it (spans of 3-14 days are tried)
 DEFAULTS = {"min_drop": MIN_DROP, "min_z": MIN_Z, "max_p": MAX_P, "min_days": MIN_DAYS,
             "min_slump": MIN_SLUMP, "pooled_z": POOLED_Z}
 BASELINE_DAYS = 28
