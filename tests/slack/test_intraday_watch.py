@@ -102,3 +102,16 @@ def test_an_ordinary_day_is_read_at_most_once_an_hour_and_never_raised(mbot, sla
         sim.clock_.now = when
         w.tick(when)
     assert w.reads - n <= 1
+
+
+def test_an_unreadable_source_is_no_outage_and_the_next_hour_tries_again(mbot, slack, sim):
+    from tests.support.monitoring_support import fast_client
+
+    with_history(mbot, slack, sim, {DAY: {"addon_factor": 0.0}})
+    mbot.deps.monitor.intraday.source = fast_client(sim.base_url)
+    sim.fail_next(503, n=10)
+    assert watch_hours(mbot, sim, DAY, [12]) == [(12, "failed")]
+    assert alerts(mbot) == []
+    sim.clear_faults()
+    assert watch_hours(mbot, sim, DAY, [13]) == [(13, "raised")]
+    assert len(alerts(mbot)) == 1
