@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.checks import DEFAULTS, CheckContext  # noqa: E402
 from bot.checks import intraday as W  # noqa: E402
-from bot.checks.calendar_days import is_holiday  # noqa: E402
 from bot.payments.sim_profile import HUMAN_CURVE  # noqa: E402
 from bot.summary import ChannelStats, DaySummary  # noqa: E402
 

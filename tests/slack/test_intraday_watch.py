@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from storage.models import Alert
 from tests.support.monitoring_support import (
-    BILLER, MGRS, TZ, alerts_in, dms, no_refusals, profile, register, summary_of, text_of, tick, utc,
+    BILLER, MGRS, TZ, alerts_in, dms, fast_client, no_refusals, profile, register, summary_of, text_of, tick, utc,
 )
 
 DAY = date(2026, 11, 17)  # a Tuesday, two weeks after go-live
@@ -105,8 +105,6 @@ def test_an_ordinary_day_is_read_at_most_once_an_hour_and_never_raised(mbot, sla
 
 
 def test_an_unreadable_source_is_no_outage_and_the_next_hour_tries_again(mbot, slack, sim):
-    from tests.support.monitoring_support import fast_client
-
     with_history(mbot, slack, sim, {DAY: {"addon_factor": 0.0}})
     mbot.deps.monitor.intraday.source = fast_client(sim.base_url)
     sim.fail_next(503, n=10)

@@ -4,13 +4,14 @@ robust to one odd day, and a sustained slump is found by the pooled test."""
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 
 import pytest
 
-from bot.checks import CHECKS, CheckContext, run_checks
-from bot.checks.calendar_days import closed_weekdays, is_holiday, parse_calendar
-from bot.checks.rhythm import rhythm
+from bot.checks import CHECKS, CheckContext, flagged_dates, run_checks
+from bot.checks.calendar_days import closed_on, closed_weekdays, is_holiday, parse_calendar, parse_closed_dates
+from bot.checks.rhythm import day_calendar, rhythm
 from bot.commands import NewProject, parse
 from bot.errors import BadInput
 from bot.summary import DaySummary
@@ -188,8 +189,6 @@ def test_nacha_unauthorized_rate_over_sixty_days_is_reported_with_category_and_c
 
 # ---- the biller's own closed dates, learned closures, flagged days --------------------------
 def test_closed_dates_are_parsed_canonically_and_bad_ones_refused():
-    from bot.checks.calendar_days import closed_on, parse_closed_dates
-
     assert parse_closed_dates(" 12-31, 12-24,2026-11-27, 12-24") == "12-24,12-31,2026-11-27"
     assert parse_closed_dates("02-29") == "02-29"
     for bad in ("", "13-01", "12/24", "2026-02-30", "christmas", ",".join(["01-01"] * 30)):
@@ -220,10 +219,6 @@ def test_a_given_closed_date_is_no_outage_and_without_it_the_zero_is_one():
 
 
 def test_a_past_date_with_every_channel_closed_is_learned_closed_and_not_a_low_day():
-    from dataclasses import replace as dc_replace
-
-    from bot.checks.rhythm import day_calendar
-
     golive = date(2026, 9, 1)
     days = open_days(40, golive, date(2026, 10, 20))
     shut = date(2026, 10, 13)
@@ -252,8 +247,6 @@ def test_a_flagged_day_is_left_out_of_the_weekday_factors():
 
 
 def test_an_alerts_days_are_flagged_from_its_evidence():
-    from bot.checks import flagged_dates
-
     d = date(2026, 10, 20)
     assert flagged_dates("no_payments", d, {"first_zero_date": "2026-10-18"}) == {
         date(2026, 10, 18), date(2026, 10, 19), d}
