@@ -5,7 +5,10 @@
 
 With --real it goes on to the real public series of bench/eval_real.py
 (US births, New York departures, a bank's call centre that closes on weekends
-and holidays), per dataset and volume, with their targets.
+and holidays), per dataset and volume, with their targets. It ends with the
+intraday outage watch, hour by hour (bench/eval_intraday.py): recall and delay
+in hours of outages from mid-day at 5/20/40/80 a day, false alerts per 30
+project-days.
 
 Each project is a biller that went live with an add-on projected at 5-100
 payments a day (log-uniform). Its add-on's real level is the projection x an
@@ -69,6 +72,7 @@ from bot.checks import (  # noqa: E402
     DEFAULTS,
     LOOKBACK_DAYS,
     CheckContext,
+    flagged_dates,
     history_days_needed,
     run_checks,
 )
@@ -360,13 +364,17 @@ class Score:
 
 def replay(p: Project, score: Score, clean: bool, verbose: bool, thresholds: dict[str, float]) -> None:
     h = history_days_needed()
+    flagged: set[date] = set()  # days with a volume alert, as the live run reads them from its alerts
     for i, s in enumerate(p.days):
         if s.local_date < p.golive:
             continue  # the live run does not judge a project before go-live
         ctx = CheckContext(days=p.days[max(0, i - h + 1): i + 1], projected_per_day=p.projected, golive=p.golive,
                            thresholds=thresholds, calendar=p.calendar,
-                           lookback=p.days[max(0, i - LOOKBACK_DAYS + 1): max(0, i - h + 1)])
+                           lookback=p.days[max(0, i - LOOKBACK_DAYS + 1): max(0, i - h + 1)],
+                           flagged=frozenset(flagged))
         findings = run_checks(ctx, strict=True)
+        for f in findings:
+            flagged |= flagged_dates(f.check, s.local_date, f.evidence)
         score.project_days += 1
         score.clean_days += clean
         for f in findings:
@@ -447,6 +455,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--real", action="store_true",
                     help="then the real public series of bench/eval_real.py (per dataset and volume)")
     ap.add_argument("--real-projects", type=int, default=60, help="projects per real dataset and volume")
+    ap.add_argument("--intraday-projects", type=int, default=20,
+                    help="projects per series and volume of the intraday watch's evaluation (bench/eval_intraday.py)")
     args = ap.parse_args(argv)
     thresholds: dict[str, float] = {}
     for item in args.set:
@@ -478,6 +488,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         print()
         real = ["--seed", str(args.seed), "--projects", str(args.real_projects)]
         ok = eval_real.main(real + [x for item in args.set for x in ("--set", item)]) == 0 and ok
+    import eval_intraday  # noqa: PLC0415 - the intraday watch's evaluation, hour by hour
+
+    print()
+    intraday = ["--seed", str(args.seed), "--projects", str(args.intraday_projects)]
+    ok = eval_intraday.main(intraday + [x for item in args.set if item.startswith("no_payments.intraday_")
+                                        for x in ("--set", item)]) == 0 and ok
     return 0 if ok else 1
 
 

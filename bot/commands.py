@@ -15,7 +15,7 @@ from datetime import date
 from typing import Optional, Union
 
 from bot import fmt
-from bot.checks.calendar_days import parse_calendar
+from bot.checks.calendar_days import parse_calendar, parse_closed_dates
 from bot.errors import BadInput
 from bot.suggest import closest, did_you_mean
 from bot.fields import (  # noqa: F401 - the parsers are used through this module too
@@ -61,6 +61,7 @@ class NewProject:
     tz: Optional[str] = None
     schedule_sheet: Optional[int] = None
     calendar: Optional[str] = None  # public-holiday calendar, "US", "US-MA"; None: DEFAULT_CALENDAR
+    closed_dates: Optional[str] = None  # the biller's own closed dates, "12-24,12-31,2026-11-27" (canonical)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ def _fields(rest: str, verb: str) -> tuple[dict, set[str]]:
         parsed["schedule_sheet"] = parse_sheet_id(values["schedule"])
     if "calendar" in values:
         parsed["calendar"] = parse_calendar_key(values["calendar"])
+    if "closed" in values:
+        parsed["closed_dates"] = parse_closed_key(values["closed"])
     return parsed, set(values) | ({"specialist"} if specialists else set())
 
 
@@ -236,6 +239,14 @@ def parse_calendar_key(value: str) -> str:
         return parse_calendar(value)
     except ValueError as e:
         raise BadInput(f"`calendar=`: {e}.", USAGE["new"]) from None
+
+
+def parse_closed_key(value: str) -> str:
+    """`closed=`: dates the biller's channel is closed besides public holidays (never an outage)."""
+    try:
+        return parse_closed_dates(value)
+    except ValueError as e:
+        raise BadInput(f"`closed=`: {e}.", USAGE["new"]) from None
 
 
 def _one_word(name: str, rest: str) -> None:

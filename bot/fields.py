@@ -21,10 +21,10 @@ USAGE = {
     "new": (
         "/addon new biller=ID addon=NAME golive=YYYY-MM-DD projected=N manager=@user "
         "[channel=ivr|text|web|autopay|…] [shared=#channel] [specialist=@user] [tz=Area/City] "
-        "[schedule=SHEET_ID] [calendar=CC[-SUB]]"
+        "[schedule=SHEET_ID] [calendar=CC[-SUB]] [closed=MM-DD,…]"
     ),
     "edit": "/addon edit FIELD=VALUE … (fields of `new`: biller, addon, golive, projected, manager, channel, "
-            "shared, specialist, tz, schedule, calendar)",
+            "shared, specialist, tz, schedule, calendar, closed)",
     "cancel": "/addon cancel REASON",
     "report": "/addon report",
     "status": "/addon status",
@@ -46,7 +46,7 @@ _USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BILLER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NEW_REQUIRED = ("biller", "addon", "golive", "projected", "manager")
-NEW_KEYS = NEW_REQUIRED + ("channel", "shared", "specialist", "tz", "schedule", "calendar")
+NEW_KEYS = NEW_REQUIRED + ("channel", "shared", "specialist", "tz", "schedule", "calendar", "closed")
 
 # The add-on's payment channel, when its name says it (word-level, case-insensitive).
 _CHANNEL_WORDS = (

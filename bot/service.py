@@ -27,6 +27,7 @@ EDIT_COLUMNS = {
     "biller": "biller_id", "addon": "addon", "golive": "golive", "projected": "projected_per_day",
     "manager": "manager_id", "pay_channel": "pay_channel", "shared": "shared_channel_id",
     "specialists": "specialist_ids", "tz": "tz", "schedule_sheet": "schedule_sheet_id", "calendar": "calendar",
+    "closed_dates": "closed_dates",
 }
 
 
@@ -98,7 +99,7 @@ class Service:
             )
         p = Project(
             team_id=team_id, biller_id=cmd.biller, addon=cmd.addon, pay_channel=cmd.pay_channel,
-            calendar=cmd.calendar,
+            calendar=cmd.calendar, closed_dates=cmd.closed_dates,
             golive=cmd.golive, projected_per_day=cmd.projected, channel_id=channel_id,
             shared_channel_id=cmd.shared, manager_id=cmd.manager,
             specialist_ids=list(cmd.specialists or (actor.user_id,)),

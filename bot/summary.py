@@ -74,6 +74,10 @@ class DaySummary:
     source_error: Optional[str] = None  # what went wrong, for the source_unavailable check
     window_start: Optional[str] = None  # UTC RFC 3339, inclusive
     window_end: Optional[str] = None  # UTC RFC 3339, exclusive
+    # The add-on's attempts by hour since local midnight (24 counts; a 25-hour DST day's last hour joins
+    # hour 23); [] when not known (days stored before it was counted). The intraday outage watch learns the
+    # add-on's usual hours from it.
+    addon_hours: list[int] = field(default_factory=list)
 
     # ---- JSON round trip (storage keeps this as a JSON column) -------------
     def to_dict(self) -> dict[str, Any]:
@@ -97,4 +101,5 @@ class DaySummary:
 
         d = self.to_dict()
         d.pop("source_error", None)
+        d.pop("addon_hours", None)  # when in the day payments came is not a number the summary states
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

@@ -47,6 +47,7 @@ class Project(SQLModel, table=True):
     specialist_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tz: str = Field(max_length=64)
     calendar: Optional[str] = Field(default=None, max_length=16)  # public holidays, "US-MA"; None: DEFAULT_CALENDAR
+    closed_dates: Optional[str] = Field(default=None, max_length=200)  # "12-24,12-31,2026-11-27": closed besides holidays
     status: str = Field(default="open", max_length=16)  # open | complete
     locked: bool = Field(default=False)
     version: int = Field(default=1)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from bot.checks import Finding
+from bot.checks import Finding, flagged_dates
 from bot.errors import NotFound, ProjectLocked
 from bot.monitoring.rules import CLAIM_TTL, FINAL_STATES, ITEM, SOURCE_RETRY, DayRow, repeat_lead
 from bot.summary import DaySummary
@@ -269,6 +269,24 @@ def record_findings(s: Session, project: Project, d: date, findings: Iterable[Fi
                     "repeat_of": lead_id})
         events.append(AlertEvent(a, s.get(Alert, lead_id) if lead_id else None))
     return events
+
+
+def flagged_days_many(s: Session, project_ids: list[int], checks: Iterable[str], since: date) -> dict[int, frozenset]:
+    """The local dates since `since` that each project's alerts of `checks` are about (bot.checks.flagged_dates),
+    in one query."""
+    out: dict[int, set] = {pid: set() for pid in project_ids}
+    if project_ids:
+        for pid, check, d, ev in s.execute(select(Alert.project_id, Alert.check_id, Alert.local_date, Alert.evidence)
+                                           .where(Alert.project_id.in_(list(project_ids)),
+                                                  Alert.check_id.in_(list(checks)), Alert.local_date >= since)):
+            out[pid] |= flagged_dates(check, d, ev)
+    return {pid: frozenset(v) for pid, v in out.items()}
+
+
+def has_alert(s: Session, project_id: int, check_id: str, d: date) -> bool:
+    """Whether the project already has an alert of the check for local date d (any state)."""
+    return s.execute(select(Alert.id).where(Alert.project_id == project_id, Alert.check_id == check_id,
+                                            Alert.local_date == d).limit(1)).first() is not None
 
 
 def source_alert_to_resolve(s: Session, project_id: int, d: date) -> Optional[Alert]:

@@ -21,6 +21,8 @@ Checks (see each module's docstring for the exact rule):
     outsized_payment    a single payment far above the typical one
     returns             more ACH returns than the usual share explains
 
+Not a daily check: `intraday` (no_payments within the day, hourly; see its docstring).
+
 Nothing judges a day whose source could not be read, or a day before go-live,
 except source_unavailable.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from types import ModuleType
 from typing import Optional
 
@@ -38,6 +41,7 @@ from . import (
     drop_vs_baseline,
     duplicate_payments,
     failure_rate,
+    intraday,
     no_payments,
     outsized_payment,
     returns,
@@ -51,6 +55,8 @@ __all__ = [
     "SEVERITIES",
     "SOFT_CHECKS",
     "SUPERSEDES",
+    "VOLUME_CHECKS",
+    "flagged_dates",
     "CheckContext",
     "CheckFn",
     "Finding",
@@ -76,6 +82,8 @@ _MODULES: tuple[ModuleType, ...] = (
 
 CHECKS: dict[str, CheckFn] = {m.ID: m.check for m in _MODULES}
 DEFAULTS: dict[str, float] = {f"{m.ID}.{name}": float(v) for m in _MODULES for name, v in m.DEFAULTS.items()}
+# The intraday watch (bot.checks.intraday, run hourly by bot.monitoring.intraday) raises no_payments too.
+DEFAULTS.update({f"{intraday.ID}.{name}": float(v) for name, v in intraday.DEFAULTS.items()})
 
 # Soft checks need their condition on the judged day and the day before (a run
 # of at least two consecutive readable days, whose evidence they pool over up to
@@ -90,6 +98,32 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
     "no_payments": ("below_projection", "drop_vs_baseline"),
     "drop_vs_baseline": ("below_projection",),  # a drop from its own normal is the sharper finding
 }
+
+
+# Alerts about the add-on's volume: the days they were raised on are left out of the weekly rhythm (ctx.flagged).
+VOLUME_CHECKS: frozenset[str] = frozenset({"no_payments", "above_projection", "below_projection", "drop_vs_baseline"})
+
+MAX_FLAGGED_SPAN = 14  # days before an alert's date that its evidence may flag
+
+
+def flagged_dates(check: str, d: date, evidence: Optional[Mapping] = None) -> frozenset[date]:
+    """The days a volume alert of date d is about (empty for other checks): d itself, and the
+    days its evidence names (a zero run's first day on, a pooled slump's span, a shortfall's run)."""
+    if check not in VOLUME_CHECKS:
+        return frozenset()
+    out = {d}
+    ev = evidence or {}
+    first = ev.get("first_zero_date") or ev.get("first_date")
+    named = [first] if isinstance(first, str) else []
+    named += [x for x in ev.get("dates") or [] if isinstance(x, str)]
+    for x in named:
+        try:
+            f = date.fromisoformat(x)
+        except ValueError:
+            continue
+        if d - timedelta(days=MAX_FLAGGED_SPAN) <= f < d:
+            out.update(f + timedelta(days=i) for i in range((d - f).days))
+    return frozenset(out)
 
 
 LOOKBACK_DAYS = 60  # days of stored summaries (the judged day included) the Nacha rates want, via ctx.lookback

@@ -42,6 +42,12 @@ class CheckContext:
     # Older stored days before days[0] (oldest first), for rules over longer spans than the context
     # (Nacha's 60-day return rates); what was stored, never read again for this.
     lookback: list[DaySummary] = field(default_factory=list)
+    # Days an alert about the add-on's volume is about (bot.checks.flagged_dates): left out of the weekly
+    # rhythm and of drop_vs_baseline's baseline and spans, so an outage or a surge already told neither bends
+    # a weekday's factor nor reads as a slump for the weeks after.
+    flagged: frozenset[date] = frozenset()
+    # The biller's own closed dates besides public holidays ("12-24" every year, "2026-11-27" once).
+    closed_dates: frozenset[str] = frozenset()
     # What the checks derive from the days (the rhythm before a date), shared by the checks of one run.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 

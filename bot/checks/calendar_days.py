@@ -2,15 +2,19 @@
 
 A project has a public-holiday calendar (`calendar=` on the project, else
 `DEFAULT_CALENDAR`): an ISO country code, optionally with a subdivision
-(`US`, `US-MA`, `CA-ON`), read from the `holidays` package. On top of it the
-checks learn, from the context's own days, the weekdays on which the channel
-is closed (ACH, AutoPay and counter channels close on weekends).
+(`US`, `US-MA`, `CA-ON`), read from the `holidays` package, and its own closed
+dates (`closed=12-24,12-31`: every year, or `2026-11-27` once). On top of it
+the checks learn, from the context's own days, the weekdays on which the
+channel is closed (ACH, AutoPay and counter channels close on weekends) and
+the past dates on which every channel of the biller was closed (a closure the
+calendar does not know, when the add-on has a channel of its own).
 
 Kinds of day the checks distinguish (`DayCal.kind`):
 
     open     an ordinary day: judged, and part of every baseline
     closed   a weekday on which the channel has (essentially) never had payments,
-             or a public holiday on a channel that closes on weekends: never a
+             one of the biller's closed dates, a past date on which all channels
+             were closed, or a public holiday on a channel that closes on weekends: never a
              zero day nor a low day; its factor in the weekly rhythm is 0
     holiday  a public holiday on a channel that stays open: payments are
              unusual (lower, or zero), so it is neither a zero day nor a low
@@ -57,6 +61,37 @@ def parse_calendar(value: str) -> str:
         raise ValueError(f"{country} has no subdivision `{sub}` in the holiday calendar"
                          + (f"; e.g. {some}" if some else "; use the country code alone"))
     return f"{country}-{sub}" if sub else country
+
+
+MAX_CLOSED_DATES = 24
+
+
+def parse_closed_dates(value: str) -> str:
+    """Closed dates as given (`12-24, 12-31, 2026-11-27`: MM-DD every year, YYYY-MM-DD once), canonical:
+    sorted, unique, comma-separated. ValueError with a plain reason otherwise."""
+    items = [x.strip() for x in (value or "").replace(";", ",").split(",") if x.strip()]
+    if not items:
+        raise ValueError("give dates as MM-DD (every year) or YYYY-MM-DD (once), separated by commas")
+    if len(items) > MAX_CLOSED_DATES:
+        raise ValueError(f"at most {MAX_CLOSED_DATES} dates; got {len(items)}")
+    out = set()
+    for x in items:
+        try:
+            if len(x) == 5 and x[2] == "-":
+                date.fromisoformat(f"2000-{x}")  # a leap year: 02-29 is a date some years
+            elif len(x) == 10:
+                date.fromisoformat(x)
+            else:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"`{x}` is not a date as MM-DD or YYYY-MM-DD") from None
+        out.add(x)
+    return ",".join(sorted(out))
+
+
+def closed_on(dates: frozenset[str], d: date) -> bool:
+    """Whether d is one of the closed dates (canonical strings of parse_closed_dates)."""
+    return bool(dates) and (d.isoformat() in dates or d.isoformat()[5:] in dates)
 
 
 @lru_cache(maxsize=256)
@@ -119,6 +154,8 @@ class DayCal:
     code: str
     closed: frozenset[int]  # weekdays the channel is closed
     seen: tuple[int, ...]  # days seen per weekday (the channel's own or the all-channel history)
+    dates: frozenset[str] = frozenset()  # the biller's own closed dates ("12-24", "2026-11-27")
+    learned: frozenset[date] = frozenset()  # past dates on which every channel was (essentially) closed
 
     @property
     def closes(self) -> bool:
@@ -126,7 +163,7 @@ class DayCal:
         return bool(self.closed)
 
     def kind(self, d: date) -> str:
-        if d.weekday() in self.closed:
+        if d.weekday() in self.closed or d in self.learned or closed_on(self.dates, d):
             return "closed"
         if is_holiday(self.code, d):
             return "closed" if self.closes else "holiday"

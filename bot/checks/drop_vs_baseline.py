@@ -28,6 +28,10 @@ is not ordinary):
   (a 0.6x week at 20 a day is found; one rainy day is not). The message says
   how long and how far below.
 
+Days already flagged (an alert about the volume is about them, ctx.flagged)
+are left out of the baseline, the runs and the spans: an anomaly already told
+neither lowers the normal nor reads as a slump again in the weeks after.
+
 When no_payments fires the same day, run_checks keeps only that finding.
 """
 
@@ -67,7 +71,7 @@ MIN_Z = 3.0  # the run together this many standard deviations below expected
 MAX_P = 0.001  # and this improbable under Poisson noise
 MIN_DAYS = 14.0  # ordinary baseline days needed before judging
 MIN_SLUMP = 0.2  # a pooled span has at most 80 % of its expected count
-POOLED_Z = 2.5  # and is this many standard deviations below it (spans of 3-14 days are tried)
+POOLED_Z = 2.2  # and is this many standard deviations below it (spans of 3-14 days are tried)
 DEFAULTS = {"min_drop": MIN_DROP, "min_z": MIN_Z, "max_p": MAX_P, "min_days": MIN_DAYS,
             "min_slump": MIN_SLUMP, "pooled_z": POOLED_Z}
 BASELINE_DAYS = 28
@@ -100,7 +104,8 @@ def baseline(ctx: CheckContext, before: date, min_days: float, rh: Optional[Rhyt
     The level is the median of the last `LEVEL_DAYS` calendar days' values, so it follows a go-live ramp;
     the spread is taken around it over those days."""
     rh = rh or rhythm(ctx, before)
-    base = [x for x in history(ctx, before, BASELINE_DAYS) if rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0]
+    base = [x for x in history(ctx, before, BASELINE_DAYS) if rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0
+            and x.local_date not in ctx.flagged]
     if len(base) < max(min_days, 1):
         return None
     values = [x.addon.attempts / rh.mid(x.local_date) for x in base]
@@ -133,7 +138,8 @@ def _sharp(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[Fi
     def expected(x: DaySummary) -> float:
         return b.level * rh.mid(x.local_date)
 
-    sf = shortfall_run(ctx, s, expected, 1 - t["min_drop"], MAX_RUN_DAYS, rh.cal.ordinary)
+    sf = shortfall_run(ctx, s, expected, 1 - t["min_drop"], MAX_RUN_DAYS,
+                       lambda d: rh.cal.ordinary(d) and (d == s.local_date or d not in ctx.flagged))
     if sf is None:
         return None
     # Day-to-day spread adds up like independent noise over the run.
@@ -158,7 +164,8 @@ def _pooled(ctx: CheckContext, s: DaySummary, t: dict[str, float]) -> Optional[F
     if not rh.cal.ordinary(s.local_date):
         return None
     recent = [x for x in ctx.days if s.local_date - timedelta(days=POOL_MAX_DAYS) < x.local_date <= s.local_date
-              and live(ctx, x) and rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0]
+              and live(ctx, x) and rh.cal.ordinary(x.local_date) and rh.mid(x.local_date) > 0
+              and (x.local_date == s.local_date or x.local_date not in ctx.flagged)]
     best = None
     for k in range(POOL_MIN_DAYS, POOL_MAX_DAYS + 1):
         first = s.local_date - timedelta(days=k - 1)

@@ -3,8 +3,9 @@
 Weekday factors come from medians, not means: over the four weeks of context
 a weekday has at most four or five days, and one holiday Monday or rainy
 Thursday would otherwise bend that weekday's factor for a month (and the next
-ordinary one would read as a surge). Holidays, the days beside them and closed
-days are left out of the estimate; a closed weekday has factor 0.
+ordinary one would read as a surge). Holidays, the days beside them, closed
+days and days already flagged (an alert about the volume was raised on them,
+`ctx.flagged`) are left out of the estimate; a closed weekday has factor 0.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .base import CheckContext, history, usable
-from .calendar_days import DayCal, closed_weekdays
+from .calendar_days import CLOSED_SHARE, DayCal, closed_weekdays
 from .stats import median
 
 # Without history the weekday factor is unknown; checks that need a conservative
@@ -25,6 +26,7 @@ PRIOR_HIGH = 1.25
 TOTAL_PSEUDO = 50.0  # pseudo-payments per weekday pulling the all-channel rhythm towards flat
 ADDON_PSEUDO = 30.0  # pseudo-payments per weekday pulling the add-on rhythm towards the all-channel one
 FEW_DAYS = 4  # below this many days of a weekday, its median includes the prior's expectation
+LEARN_MIN_OTHERS = 20.0  # other channels' typical day, at least, to learn a closed date from them
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,20 @@ def day_calendar(ctx: CheckContext, before: date) -> DayCal:
     total = [(s.local_date, float(s.total.attempts)) for s in ctx.days if usable(s) and s.local_date < before]
     closed_total, _ = closed_weekdays(ctx.calendar, total)
     closed = closed_own | frozenset(w for w in closed_total if seen[w] == 0)
-    return DayCal(ctx.calendar, closed, seen)
+    return DayCal(ctx.calendar, closed, seen, ctx.closed_dates, closed_dates(ctx, before))
+
+
+def closed_dates(ctx: CheckContext, before: date) -> frozenset[date]:
+    """Past dates (before `before`) on which the biller's other channels were essentially closed as well as
+    the add-on's: the biller was closed (a date the calendar does not know), not the add-on down. Only
+    for an add-on with its own channel, whose other channels are busy enough to tell (LEARN_MIN_OTHERS)."""
+    days = [s for s in ctx.days if usable(s) and s.local_date < before and s.addon_channel]
+    others = [s.total.attempts - s.addon.attempts for s in days]
+    typical = median(others)
+    if not typical or typical < LEARN_MIN_OTHERS:
+        return frozenset()
+    return frozenset(s.local_date for s, o in zip(days, others) if o <= CLOSED_SHARE * typical
+                     and s.addon.attempts <= CLOSED_SHARE * max(1.0, median(x.addon.attempts for x in days) or 0.0))
 
 
 def rhythm(ctx: CheckContext, before: date) -> Rhythm:
@@ -114,10 +129,12 @@ def rhythm(ctx: CheckContext, before: date) -> Rhythm:
 def _rhythm(ctx: CheckContext, before: date) -> Rhythm:
     cal = day_calendar(ctx, before)
     prior = (1.0,) * 7
-    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days
-             if usable(s) and s.local_date < before and cal.kind(s.local_date) in ("open", "unseen")]
+    flagged = ctx.flagged
+    total = [(s.local_date, float(s.total.attempts)) for s in ctx.days if usable(s) and s.local_date < before
+             and cal.kind(s.local_date) in ("open", "unseen") and s.local_date not in flagged]
     g, n_total = _weekday_factors(total, prior, TOTAL_PSEUDO, cal.closed)
-    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before) if cal.ordinary(s.local_date)]
+    addon = [(s.local_date, float(s.addon.attempts)) for s in history(ctx, before)
+             if cal.ordinary(s.local_date) and s.local_date not in flagged]
     f, n_addon = _weekday_factors(addon, g, ADDON_PSEUDO, cal.closed)
     weeks = [max(a, b) for a, b in zip(n_total, n_addon)]
     # 1 week seen: half confident, 3 weeks: 3/4, ...; a closed weekday is certain.

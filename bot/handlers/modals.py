@@ -51,6 +51,8 @@ def register(app, deps) -> None:
         fields["shared"] = input_value(vals, "shared")
         fields["tz"] = take("tz", cmds.parse_tz)
         fields["schedule_sheet"] = take("schedule", cmds.parse_sheet_id)
+        fields["calendar"] = take("calendar", cmds.parse_calendar_key)
+        fields["closed_dates"] = take("closed", cmds.parse_closed_key)
         if not fields["pay_channel"] and "pay_channel" not in errors:
             fields["pay_channel"] = cmds.infer_pay_channel(fields.get("addon"))
             if not fields["pay_channel"] and fields.get("addon"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping, Optional
 
-from bot.checks import LOOKBACK_DAYS, CheckContext, Finding, history_days_needed, run_checks
+from bot.checks import LOOKBACK_DAYS, CheckContext, Finding, flagged_dates, history_days_needed, run_checks
 from bot.monitoring.rules import RESTATE_DAYS, date_range
 from bot.payments import PaymentsClient, PaymentsError, day_window, rfc3339, summarize_day
 from bot.summary import DaySummary
@@ -33,11 +33,18 @@ class Target:
     golive: date
     projected_per_day: float
     calendar: str = ""  # public holidays ("US", "US-MA"); "" for none
+    flagged: frozenset[date] = frozenset()  # days with an alert about the volume (out of the weekly rhythm)
+    closed_dates: frozenset[str] = frozenset()  # the biller's own closed dates ("12-24", "2026-11-27")
 
     @classmethod
-    def of(cls, p: Any, default_calendar: str = "") -> "Target":
+    def of(cls, p: Any, default_calendar: str = "", flagged: frozenset[date] = frozenset()) -> "Target":
         return cls(p.id, p.biller_id, p.tz, p.pay_channel, p.golive, p.projected_per_day,
-                   getattr(p, "calendar", None) or default_calendar)
+                   getattr(p, "calendar", None) or default_calendar, frozenset(flagged), closed_set(p))
+
+
+def closed_set(p: Any) -> frozenset[str]:
+    """A project's closed dates (the column's comma-separated canonical strings) as a set."""
+    return frozenset(x for x in (getattr(p, "closed_dates", None) or "").split(",") if x)
 
 
 def fetch_day(source, t: Target, d: date) -> DaySummary:
@@ -77,12 +84,13 @@ def context_days(source, t: Target, d: date, stored: Mapping[date, DaySummary], 
 
 
 def judge_day(source, t: Target, d: date, stored, cache, thresholds: Mapping[str, float], *,
-              reread: bool) -> tuple[list[DaySummary], list[Finding]]:
+              reread: bool, flagged: frozenset[date] = frozenset()) -> tuple[list[DaySummary], list[Finding]]:
     days = context_days(source, t, d, stored, cache, reread=reread)
     older = [x for x in date_range(max(t.golive, d - timedelta(days=LOOKBACK_DAYS - 1)), days[0].local_date
                                    - timedelta(days=1)) if x in stored] if days else []
     ctx = CheckContext(days=days, projected_per_day=t.projected_per_day, golive=t.golive, thresholds=thresholds,
-                       calendar=t.calendar, lookback=[stored[x] for x in older])
+                       calendar=t.calendar, lookback=[stored[x] for x in older], flagged=(t.flagged | flagged) - {d},
+                       closed_dates=t.closed_dates)
     return days, run_checks(ctx)
 
 
@@ -91,8 +99,11 @@ def judge_days(source, t: Target, dates: list[date], stored: dict[date, DaySumma
     """Each day in order, sharing what was read: [(d, days, findings, stored as before d)]."""
     cache: dict[date, DaySummary] = {}
     out = []
+    flagged: set[date] = set()  # days of this batch with a volume alert, for the days after them
     for d in dates:
-        days, findings = judge_day(source, t, d, stored, cache, thresholds, reread=True)
+        days, findings = judge_day(source, t, d, stored, cache, thresholds, reread=True, flagged=frozenset(flagged))
+        for f in findings:
+            flagged |= flagged_dates(f.check, d, f.evidence)
         out.append((d, days, findings, dict(stored)))
         stored[d] = days[-1]  # the next day's history sees this day as it will be stored
     return out

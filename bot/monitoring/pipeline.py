@@ -30,9 +30,10 @@ from datetime import date, datetime, time as dtime, timedelta
 from typing import Callable, Iterator, Mapping, Optional
 
 
-from bot.checks import Finding
+from bot.checks import VOLUME_CHECKS, CheckContext, Finding, flagged_dates, history_days_needed
+from bot.checks.intraday import replay_day
 from bot.errors import ProjectLocked
-from bot.monitoring.judge import Target, judge_day, process_pool, submit
+from bot.monitoring.judge import Target, closed_set, judge_day, process_pool, submit
 from bot.monitoring.posts import (
     catch_up_key, day_post, facts_for, latest_line, post_alert, post_catch_up, post_summary, refresh_checklist,
     restate_alert,
@@ -46,7 +47,7 @@ from bot.views.catch_up import FOLD_MIN
 from storage import repo
 from storage.models import Project
 from storage.monitoring import (
-    claim_days, day_rows, lock_open_project, open_projects, record_findings, release_day, release_day_in,
+    claim_days, day_rows, flagged_days_many, lock_open_project, open_projects, record_findings, release_day, release_day_in,
     resolve_alert, save_day, source_alert_to_resolve, stored_day, stored_days, stored_days_many,
 )
 
@@ -93,10 +94,17 @@ class Monitor:
         self.managers_channel = managers_channel
         self.portal_url: Optional[str] = None  # BILLER_PORTAL_URL, for the alerts' link to the Biller Portal
         self.me = me or (notifier.me if notifier else "monitor")
+        self.intraday = None  # the intraday outage watch (bot.monitoring.wiring sets it)
 
     # ---- read and judge (shared by every path; see bot.monitoring.judge) -----------------------
-    def judge(self, p, d: date, stored, cache, *, reread: bool) -> tuple[list[DaySummary], list[Finding]]:
-        return judge_day(self.source, Target.of(p, self.default_calendar), d, stored, cache, self.thresholds, reread=reread)
+    def judge(self, p, d: date, stored, cache, *, reread: bool,
+              flagged: frozenset = frozenset()) -> tuple[list[DaySummary], list[Finding]]:
+        return judge_day(self.source, Target.of(p, self.default_calendar, flagged), d, stored, cache, self.thresholds,
+                         reread=reread)
+
+    def _flagged(self, s, project_ids: list[int]) -> dict[int, frozenset]:
+        since = self.clock().date() - timedelta(days=history_days_needed() + CATCH_UP_DAYS + 2)
+        return flagged_days_many(s, project_ids, VOLUME_CHECKS, since)
 
     def _pool(self, n: int):
         """Worker processes for a big batch when the source can be opened again there; else threads."""
@@ -129,12 +137,13 @@ class Monitor:
                 won = claim_days(self.sf, [(p.id, d) for p, ds in chunk for d in ds], self.me, clock(), force=force)
                 with self.sf() as s:
                     stored = stored_days_many(s, [p for p, _ in chunk])
+                    flagged = self._flagged(s, [p.id for p, _ in chunk])
                 jobs = []
                 for p, ds in chunk:
                     mine = [d for d in ds if (p.id, d) in won]
                     yield from (DayResult(p.id, d, "busy") for d in ds if (p.id, d) not in won)
                     if mine:
-                        jobs.append((p, mine, submit(pool, self.source, Target.of(p, self.default_calendar), mine, stored[p.id],
+                        jobs.append((p, mine, submit(pool, self.source, Target.of(p, self.default_calendar, flagged[p.id]), mine, stored[p.id],
                                                      self.thresholds)))
                 inflight.append(jobs)
                 while len(inflight) > 2 or (inflight and all(f.done() for _, _, f in inflight[0])):
@@ -245,11 +254,10 @@ class Monitor:
         fresh = {x.local_date: x for x in days}
         self._restate_recent(s, proj, days[:-1], stored, fresh, now)
         restated = saved.restated
-        # A day summarised for the first time has no alerts but the ones just raised.
-        checks = tuple(dict.fromkeys(e.alert.check_id for e in events)) if saved.first else None
+        # The day's alerts as stored: the ones just raised, and the intraday watch's no_payments of the day.
         folded = fold is not None and d in fold.dates
         if not folded:
-            post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated, checks))
+            post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated))
         for ev in events:
             post_alert(s, proj, ev.alert, ev.lead, self.managers_channel,
                        thread_key=fold.key if folded else None, portal_url=self.portal_url)
@@ -331,8 +339,18 @@ class Monitor:
         with self.sf() as s:
             stored = stored_days(s, p.id, p.golive)
         cache: dict[date, DaySummary] = {}
+        flagged: set[date] = set()  # as the live run would have them: the replayed days' volume alerts
+        calendar = getattr(p, "calendar", None) or self.default_calendar
         for d in date_range(max(first, p.golive), last):
-            _, findings = self.judge(p, d, stored, cache, reread=False)
+            days, findings = self.judge(p, d, stored, cache, reread=False, flagged=frozenset(flagged))
+            # The intraday watch, hour by hour where the day has hourly counts: its no_payments is the day's.
+            ctx = CheckContext(days=days[:-1], projected_per_day=p.projected_per_day, golive=p.golive,
+                               thresholds=self.thresholds, calendar=calendar, closed_dates=closed_set(p))
+            early = replay_day(ctx, days[-1], p.pay_channel) if len(days) > 1 else None
+            if early is not None:
+                findings = [early] + [f for f in findings if f.check != early.check]
+            for f in findings:
+                flagged |= flagged_dates(f.check, d, f.evidence)
             yield d, findings
 
     def summary_for(self, project_id: int, d: date) -> tuple[Project, SummaryFacts, bool]:
@@ -344,7 +362,8 @@ class Monitor:
                 summary = DaySummary.from_dict(row.data)
                 return p, facts_for(s, p, summary, restated=row.data.get("_restated")), True
             stored = stored_days(s, p.id, p.golive)
-        days, findings = self.judge(p, d, stored, {}, reread=False)
+            flagged = self._flagged(s, [p.id])[p.id]
+        days, findings = self.judge(p, d, stored, {}, reread=False, flagged=flagged)
         with self.sf() as s:
             facts = facts_for(s, p, days[-1], stored, {x.local_date: x for x in days[:-1]})
         return p, replace(facts, alerts=tuple(f.check for f in findings)), False

@@ -8,7 +8,8 @@
   retry connection errors itself (a lost answer would post twice; the outbox
   retries safely, looking for its earlier attempt first);
 - the Monitor (deps.monitor), whose tick joins deps.ticks, and the AlertDesk
-  (deps.alerts) behind the alert buttons and reactions.
+  (deps.alerts) behind the alert buttons and reactions;
+- the intraday outage watch (bot.monitoring.intraday, `monitor.intraday`), whose hourly job joins deps.ticks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.deps import Deps
 from bot.gateway import Gateway
 from bot.monitoring.alerts import AlertDesk
 from bot.monitoring.digest import DigestDesk
+from bot.monitoring.intraday import IntradayWatch
 from bot.monitoring.pipeline import Monitor
 from bot.monitoring.posts import day_post_sent
 from bot.notify import SIMULATED_NOTE, Notifier
@@ -79,5 +81,9 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
     source, stoppers = make_source(deps.settings)
     monitor = build(deps, source)
     deps.ticks.append(monitor.tick)
+    monitor.intraday = IntradayWatch(deps.session_factory, source, monitor.notifier, clock=monitor.clock,
+                                     thresholds=monitor.thresholds, default_calendar=monitor.default_calendar,
+                                     managers_channel=monitor.managers_channel)
+    deps.ticks.append(monitor.intraday.tick)
     deps.ticks.append(deps.digest.tick)
     return stoppers

@@ -269,9 +269,13 @@ class DayAggregator:
     """
 
     def __init__(
-        self, addon_channel: Optional[str], *, duplicate_window: timedelta = DUPLICATE_WINDOW
+        self, addon_channel: Optional[str], *, duplicate_window: timedelta = DUPLICATE_WINDOW,
+        day_start: Optional[datetime] = None,
     ) -> None:
         self.addon_channel = addon_channel.strip().lower() if addon_channel else None
+        # With day_start (local midnight, aware), the add-on's attempts are also counted by hour of the day.
+        self._hour_base = day_start.timestamp() if day_start is not None else None
+        self.hours = [0] * 24
         self._total = _Slice(duplicate_window)
         # With no add-on channel the add-on slice *is* the total.
         self._addon = self._total if self.addon_channel is None else _Slice(duplicate_window)
@@ -289,12 +293,16 @@ class DayAggregator:
         payer = payment.get("payer_key")
         payer = payer if isinstance(payer, str) else None
         # Parse created_at only when it can matter (duplicate detection).
-        t = _epoch_seconds(payment.get("created_at")) if payer else None
+        is_addon = self.addon_channel is None or channel == self.addon_channel
+        hourly = self._hour_base is not None and is_addon
+        t = _epoch_seconds(payment.get("created_at")) if payer or hourly else None
         code = payment.get("status_code")
         self._by_channel[channel] = self._by_channel.get(channel, 0) + 1
         self._total.add(status, method, cents, code, t, payer)
-        if self._addon is not self._total and channel == self.addon_channel:
+        if self._addon is not self._total and is_addon:
             self._addon.add(status, method, cents, code, t, payer)
+        if hourly and t is not None:
+            self.hours[min(23, max(0, int((t - self._hour_base) // 3600)))] += 1
 
     def add_all(self, payments: Iterable[Mapping[str, Any]]) -> "DayAggregator":
         for p in payments:
@@ -359,7 +367,7 @@ def summarize_day(
     PaymentsError propagates: the caller records the day as source_unavailable.
     """
     start, end = day_window(local_date, tz)
-    agg = DayAggregator(addon_channel)
+    agg = DayAggregator(addon_channel, day_start=start)
     for p in client.iter_payments(biller_id, start, end, page_size=page_size):
         agg.add(p)
     addon, total, by_channel = agg.result()
@@ -374,4 +382,5 @@ def summarize_day(
         by_channel=by_channel,
         window_start=rfc3339(start),
         window_end=rfc3339(end),
+        addon_hours=list(agg.hours),
     )

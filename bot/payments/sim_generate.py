@@ -90,6 +90,7 @@ class _Day:
     lam: tuple[float, ...]  # expected payments that day, per channel (biller channel order)
     fail: tuple[Optional[float], ...]  # failure-rate override per channel, None = realistic
     extras: dict[int, list[_Part]]  # slot -> payments planned at day level
+    outage_q: int = 96  # local quarter hour from which the add-on channel is down (96: never)
 
 
 class _Biller:
@@ -154,7 +155,8 @@ class _Biller:
                 f = o.get("addon_decline_rate", f)
             lam.append(x)
             fail.append(None if f is None else float(f))
-        info = _Day(d, tuple(lam), tuple(fail), {})
+        outage = o.get("outage_from")
+        info = _Day(d, tuple(lam), tuple(fail), {}, 96 if outage is None else max(0, min(96, int(float(outage) * 4))))
         self._plan_extras(info, o, rng)
         return info
 
@@ -200,7 +202,10 @@ class _Biller:
             code = ACH_RETURNS.pick(rng.random()) if k % 2 else "R01"
             upd = t + int(rng.uniform(2, 5) * DAY_MS)
             payment(t, upd, _amount(rng.random()), "returned", code, addon, "ach")
+        cut = self._local_ms(info.local_date, info.outage_q * 15) if info.outage_q < 96 else None
         for part in planned:
+            if cut is not None and part[0] >= cut and part[6] == addon:
+                continue  # the add-on is down from then on
             info.extras.setdefault(part[0] // self.slot_ms, []).append(part)
 
     # -- slots --
@@ -213,7 +218,8 @@ class _Biller:
             local = datetime.fromtimestamp(q * (QUARTER_MS // 1000), self.zone)
             info = self.day(local.date())
             qi = local.hour * 4 + local.minute // 15
-            rates = [lam * cv[qi] for lam, cv in zip(info.lam, self.curves)]
+            rates = [0.0 if qi >= info.outage_q and i in self.addon_idx else lam * cv[qi]
+                     for i, (lam, cv) in enumerate(zip(info.lam, self.curves))]
             total = sum(rates)
             cum, acc = [], 0.0
             for r in rates:

@@ -26,7 +26,8 @@ DEFAULT_MIX: dict[str, float] = {
     "text": 0.06, "scheduled": 0.07, "agent": 0.05, "other": 0.01,
 }
 OVERRIDE_KEYS = frozenset(
-    {"factor", "addon_factor", "decline_rate", "addon_decline_rate", "outsized_cents", "duplicates", "returns"}
+    {"factor", "addon_factor", "decline_rate", "addon_decline_rate", "outsized_cents", "duplicates", "returns",
+     "outage_from"}
 )
 US_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
@@ -187,7 +188,9 @@ class BillerProfile:
     duplicate_rate: share of payments followed by a genuine double submission.
     overrides: local date -> scenario, any of
         factor (volume multiplier, all channels), addon_factor (add-on channel only;
-        0.0 = no add-on payments that day), decline_rate / addon_decline_rate,
+        0.0 = no add-on payments that day), outage_from (local hour, e.g. 10.5: the add-on
+        channel has no payments from the quarter hour holding it to the end of the day,
+        an outage starting mid-day), decline_rate / addon_decline_rate,
         outsized_cents (one approved payment of that amount on the add-on channel),
         duplicates (that many extra duplicate pairs on the add-on channel),
         returns (that many extra ACH returns on the add-on channel).

@@ -271,6 +271,13 @@ def register_modal(channel_id: Optional[str], prefill: dict, default_tz: str, ac
         input_block("schedule", "Project schedule sheet id", text_element(
             "schedule", None if prefill.get("schedule_sheet") is None else str(prefill["schedule_sheet"]),
             max_length=19), optional=True),
+        input_block("calendar", "Public-holiday calendar", text_element(
+            "calendar", prefill.get("calendar"), max_length=16, placeholder="US, US-MA, CA-ON"), optional=True,
+            hint="Holidays are not outages. Empty: the bot's default calendar."),
+        input_block("closed", "Other closed dates", text_element(
+            "closed", prefill.get("closed_dates"), max_length=200, placeholder="12-24, 12-31, 2026-11-27"),
+            optional=True, hint="Dates the biller is closed besides public holidays: MM-DD every year, "
+                                "or YYYY-MM-DD once."),
     ]
     if channel_id is None:
         picker = {"type": "conversations_select", "action_id": "channel",

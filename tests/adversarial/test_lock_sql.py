@@ -36,11 +36,12 @@ SQLITE_REPLACES = [
     # a completed project re-inserted open over its own row
     "INSERT OR REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, "
     "projected_per_day, channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, "
-    "checklist_ts, created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL "
+    "checklist_ts, created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates "
     "FROM project WHERE id = :id",
     "REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, projected_per_day, "
     "channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, checklist_ts, "
-    "created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL FROM project WHERE id = :id",
+    "created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates "
+    "FROM project WHERE id = :id",
     # a step row of the locked project replaced
     "REPLACE INTO step_state (project_id, step, state) VALUES (:id, 'complete', 'open')",
     # a child row of the locked project replaced by one of no project

@@ -4,6 +4,7 @@ them, against the local Slack workspace and the loopback simulator."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -53,6 +54,20 @@ def test_backtest_json_prints_one_object_a_line_and_stores_nothing(cli_env, slac
     assert main(["backtest", "--project", p.channel_id, "--from", "2026-11-04", "--to", "2026-11-04"]) == 0
     out = capsys.readouterr().out
     assert "2026-11-04  critical  no_payments" in out and "nothing was posted or stored" in out
+
+
+def test_backtest_replays_the_intraday_watch_hour_by_hour(cli_env, slack, sim, capsys):
+    day = date(2026, 11, 17)  # two weeks after go-live; the add-on down from 10:00
+    sim.set_biller(BILLER, profile(overrides={day: {"outage_from": 10.0}}))
+    register(slack)
+    p = project(cli_env)
+    assert main(["backtest", "--project", str(p.id), "--from", "2026-11-16", "--to", "2026-11-17", "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    [x] = [x for x in lines if x["check"] == "no_payments"]
+    assert x["date"] == "2026-11-17" and x["severity"] == "critical"
+    # The simulated day happens to have no payment from 09:00 (its hourly counts: 4, 4, 4 from 06:00, then none).
+    m = re.search(r"No payments on ivr since (\d\d:\d\d) today \(.*checked at (\d\d:\d\d)\)", x["message"])
+    assert m and "09:00" <= m.group(1) <= "10:00" and m.group(2) <= "13:00", x["message"]
 
 
 @pytest.mark.parametrize("argv, says", [

@@ -305,3 +305,27 @@ def test_unsigned_forged_and_stale_requests_are_refused(bot, slack, kind):
 def test_healthz(bot):
     r = httpx.get(bot.server.url + "/healthz")
     assert r.status_code == 200 and r.json()["ok"] is True
+
+
+def test_the_registration_modal_takes_the_calendar_and_closed_dates_and_refuses_bad_ones(bot, slack):
+    slack.command(SPEC, PROJ, "new biller=TOWN-8")
+    slack.wait_for(lambda: slack.views(SPEC))
+    view = slack.views(SPEC)[-1]
+    fields = {
+        "biller": {"biller": "TOWN-8"}, "addon": {"addon": "Text to pay"},
+        "golive": {"golive": "2026-11-09"}, "projected": {"projected": "12"},
+        "manager": {"manager": MGR}, "specialists": {"specialists": [SPEC]}, "tz": {"tz": "America/Denver"},
+    }
+    r = slack.submit_view(SPEC, view["id"], {**fields, "calendar": {"calendar": "Narnia"},
+                                             "closed": {"closed": "12-24, 13-01"}})
+    body = r.json()
+    assert body["response_action"] == "errors"
+    assert "ISO country code" in body["errors"]["calendar"] and "13-01 is not a date" in body["errors"]["closed"]
+    assert project_row(bot) is None
+    r = slack.submit_view(SPEC, view["id"], {**fields, "calendar": {"calendar": "us-ma"},
+                                             "closed": {"closed": "12-31, 12-24"}})
+    assert r.status_code == 200
+    slack.wait_for(lambda: checklist(slack) is not None)
+    p = project_row(bot)
+    assert (p.calendar, p.closed_dates) == ("US-MA", "12-24,12-31")
+    no_refusals(slack)

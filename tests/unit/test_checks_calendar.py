@@ -4,13 +4,14 @@ robust to one odd day, and a sustained slump is found by the pooled test."""
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 
 import pytest
 
-from bot.checks import CHECKS, CheckContext, run_checks
-from bot.checks.calendar_days import closed_weekdays, is_holiday, parse_calendar
-from bot.checks.rhythm import rhythm
+from bot.checks import CHECKS, CheckContext, flagged_dates, run_checks
+from bot.checks.calendar_days import closed_on, closed_weekdays, is_holiday, parse_calendar, parse_closed_dates
+from bot.checks.rhythm import day_calendar, rhythm
 from bot.commands import NewProject, parse
 from bot.errors import BadInput
 from bot.summary import DaySummary
@@ -184,3 +185,90 @@ def test_nacha_unauthorized_rate_over_sixty_days_is_reported_with_category_and_c
     c2 = CheckContext(days=admin[last - 28: last + 1], lookback=admin[:last - 28], projected_per_day=40,
                       golive=golive, calendar="US")
     assert CHECKS["returns"](c2) is None
+
+
+# ---- the biller's own closed dates, learned closures, flagged days --------------------------
+def test_closed_dates_are_parsed_canonically_and_bad_ones_refused():
+    assert parse_closed_dates(" 12-31, 12-24,2026-11-27, 12-24") == "12-24,12-31,2026-11-27"
+    assert parse_closed_dates("02-29") == "02-29"
+    for bad in ("", "13-01", "12/24", "2026-02-30", "christmas", ",".join(["01-01"] * 30)):
+        with pytest.raises(ValueError):
+            parse_closed_dates(bad)
+    dates = frozenset(parse_closed_dates("12-24,2026-11-27").split(","))
+    assert closed_on(dates, date(2027, 12, 24)) and closed_on(dates, date(2026, 11, 27))
+    assert not closed_on(dates, date(2027, 11, 27)) and not closed_on(frozenset(), date(2026, 12, 24))
+
+
+def test_closed_key_on_addon_new_and_a_clear_answer_for_a_bad_date():
+    base = "new biller=B1 addon=IVR golive=2026-12-01 projected=40 manager=<@U1>"
+    assert parse(base + " closed=12-31,12-24").closed_dates == "12-24,12-31"
+    with pytest.raises(BadInput) as e:
+        parse(base + " closed=12-32")
+    assert "closed=" in str(e.value) and "`12-32` is not a date" in str(e.value)
+
+
+def test_a_given_closed_date_is_no_outage_and_without_it_the_zero_is_one():
+    golive = date(2026, 9, 1)
+    days = open_days(40, golive, date(2026, 10, 20))
+    off = date(2026, 10, 20)  # a Tuesday the biller closes, not a public holiday
+    days[-1] = summary(off, stats(0))
+    c = CheckContext(days=days, projected_per_day=40, golive=golive, calendar="US")
+    assert "no_payments" in [f.check for f in run_checks(c, strict=True)]
+    c = CheckContext(days=days, projected_per_day=40, golive=golive, calendar="US", closed_dates=frozenset({"10-20"}))
+    assert run_checks(c, strict=True) == []
+
+
+def test_a_past_date_with_every_channel_closed_is_learned_closed_and_not_a_low_day():
+    golive = date(2026, 9, 1)
+    days = open_days(40, golive, date(2026, 10, 20))
+    shut = date(2026, 10, 13)
+    i = next(k for k, s in enumerate(days) if s.local_date == shut)
+    days[i] = dc_replace(days[i], addon=stats(0), total=stats(0))  # every channel closed that day
+    cal = day_calendar(CheckContext(days=days, projected_per_day=40, golive=golive), date(2026, 10, 21))
+    assert cal.kind(shut) == "closed" and cal.kind(date(2026, 10, 14)) == "open"
+    # The add-on alone at zero (the other channels busy) is not a closure: that is an outage.
+    days[i] = summary(shut, stats(0))
+    cal = day_calendar(CheckContext(days=days, projected_per_day=40, golive=golive), date(2026, 10, 21))
+    assert cal.kind(shut) == "open"
+
+
+def test_a_flagged_day_is_left_out_of_the_weekday_factors():
+    golive = date(2026, 9, 1)
+    days = open_days(40, golive, date(2026, 10, 26))
+    # Most Mondays had an outage already told (alerts raised on them).
+    mondays = [s.local_date for s in days if s.local_date.weekday() == 0][1:-1]
+    days = [summary(s.local_date, stats(3)) if s.local_date in mondays else s for s in days]
+    before = date(2026, 10, 27)
+    bent = rhythm(CheckContext(days=days, projected_per_day=40, golive=golive), before)
+    kept = rhythm(CheckContext(days=days, projected_per_day=40, golive=golive, flagged=frozenset(mondays)), before)
+    true = 1.15 / (sum((1.15, 1.1, 1.05, 1.05, 1.1, 0.8, 0.75)) / 7)
+    assert bent.factor[0] < 0.85 * true
+    assert kept.factor[0] == pytest.approx(true, rel=0.1)
+
+
+def test_an_alerts_days_are_flagged_from_its_evidence():
+    d = date(2026, 10, 20)
+    assert flagged_dates("no_payments", d, {"first_zero_date": "2026-10-18"}) == {
+        date(2026, 10, 18), date(2026, 10, 19), d}
+    assert flagged_dates("drop_vs_baseline", d, {"first_date": "2026-10-16", "pooled": True}) == {
+        d - timedelta(days=i) for i in range(5)}
+    assert flagged_dates("below_projection", d, {"dates": ["2026-10-19", "2026-10-20"]}) == {d - timedelta(days=1), d}
+    assert flagged_dates("failure_rate", d, {"dates": ["2026-10-19"]}) == frozenset()  # not about the volume
+    assert flagged_dates("no_payments", d, {"first_zero_date": "garbage"}) == {d}
+    assert flagged_dates("no_payments", d, {"first_zero_date": "2025-01-01"}) == {d}  # beyond the span: only d
+
+
+def test_a_zero_run_already_told_does_not_read_as_a_slump_in_the_days_after():
+    golive = date(2026, 9, 1)
+    days = open_days(40, golive, date(2026, 10, 31))
+    run = [date(2026, 10, 19) + timedelta(days=i) for i in range(5)]  # five zero days, told as no_payments
+    days = [summary(s.local_date, stats(0)) if s.local_date in run else s for s in days]
+    after = date(2026, 10, 26)
+    i = next(k for k, s in enumerate(days) if s.local_date == after)
+    # Ordinary days after the run, a little low (0.75x) as an add-on that comes back often is.
+    days[i - 1] = summary(days[i - 1].local_date, stats(round(days[i - 1].addon.attempts * 0.75)))
+    days[i] = summary(after, stats(round(days[i].addon.attempts * 0.75)))
+    told = frozenset(run)
+    c = lambda flagged: CheckContext(days=days[:i + 1], projected_per_day=40, golive=golive, flagged=flagged)  # noqa: E731
+    assert "drop_vs_baseline" in [f.check for f in run_checks(c(frozenset()), strict=True)]
+    assert "drop_vs_baseline" not in [f.check for f in run_checks(c(told), strict=True)]
