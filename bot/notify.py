@@ -101,6 +101,9 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
+        # Asked, per kind, before a post is first sent: False marks it moot, never sent (a reminder
+        # whose reason went away while it waited). Edits of a post already sent always go.
+        self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}
         self._shared_cache: dict[str, bool] = {}
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
@@ -150,7 +153,24 @@ class Notifier:
         their thread's parent (those are not claimed; a later drain takes them)."""
         token = f"{self.me}#{next(self._tokens)}"
         with repo.transaction(self.session_factory) as s:
-            return outbox.claim(s, ids, now, token)
+            rows, waiting = outbox.claim(s, ids, now, token)
+            return [r for r in rows if self._wanted(s, r[0])], waiting
+
+    def _wanted(self, s: Session, row: Post) -> bool:
+        check = self.still_wanted.get(row.kind)
+        if check is None or row.ts is not None:
+            return True
+        try:
+            with repo.savepoint(s):  # a failed check leaves the claim's transaction usable
+                wanted = check(s, row)
+        except Exception:  # noqa: BLE001 - not knowing is no reason to drop a post: it is sent
+            log.exception("post %s: could not tell whether it is still wanted; sending it", row.idempotency_key)
+            return True
+        if not wanted:
+            log.info("post %s is moot (its reason went away before it was sent); not sending it",
+                     row.idempotency_key)
+            outbox.mark_moot(s, row.id)
+        return wanted
 
     def _deliver_lane(self, rows: list) -> list[_Outcome]:
         return [self._deliver(r) for r in rows]

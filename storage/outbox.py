@@ -142,6 +142,14 @@ def mark_failed(s: Session, cur: Post, *, error: str, retry_at: datetime, final:
     s.add(cur)
 
 
+def mark_moot(s: Session, post_id: int) -> None:
+    """A post that is no longer wanted (a reminder whose reason went away before it was sent):
+    kept for the record, never sent (`moot` is not a state a sender takes)."""
+    s.execute(update(Post).where(Post.id == post_id, Post.ts.is_(None))
+              .values(state="moot", claimed_by=None, next_attempt_at=None)
+              .execution_options(synchronize_session=False))
+
+
 def project_of(s: Session, row: Post) -> Optional[Project]:
     return s.get(Project, row.project_id) if row.project_id else None
 
