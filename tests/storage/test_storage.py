@@ -168,7 +168,7 @@ def test_version_moves_with_every_change(sessions):
     svc = Service(sessions)
     snap = svc.register(SPEC, "T0INT", "C1", NEW, "command")
     v1 = snap.version
-    snap = svc.mark_done(SPEC, snap.id, "monitor", None, "command")
+    snap = svc.mark_done(SPEC, snap.id, "monitor", "payers pay", "command")
     snap2, n = svc.add_item(SPEC, snap.id, "fee wording", "command")
     assert v1 < snap.version < snap2.version and n == 1
 
