@@ -336,3 +336,26 @@ def test_monitor_done_by_command_with_a_reason(bot, slack):
     with bot.deps.session_factory() as s:
         a = s.execute(select(Audit).where(Audit.action == "step_done")).scalars().one()
     assert a.detail["reason"] == "biller confirmed payments by phone"
+
+
+# ---- the command line ---------------------------------------------------------------------------
+def test_addon_bot_nudge_sends_what_is_due_now_once(cli_env, slack, capsys, monkeypatch):
+    from bot.cli import main
+    from bot.nudges import cli
+
+    register(slack)
+    sent_handoff(cli_env, local(2026, 11, 20, 10))
+    start = cli.Runtime.start
+
+    def at_monday_ten(*a, **kw):  # the command's runtime, on the test's clock
+        rt = start(*a, **kw)
+        rt.deps.clock = lambda: local(2026, 11, 30, 10)
+        return rt
+
+    monkeypatch.setattr(cli.Runtime, "start", at_monday_ten)
+    assert main(["nudge"]) == 0
+    assert "reminder (handoff) about project" in capsys.readouterr().out
+    assert len(reminders(slack, SPEC, "handoff")) == 1
+    assert main(["nudge"]) == 0
+    assert "nudge: 0 new reminder(s)" in capsys.readouterr().out
+    assert len(reminders(slack, SPEC, "handoff")) == 1
