@@ -162,15 +162,14 @@ class Notifier:
             return True
         try:
             with repo.savepoint(s):  # a failed check leaves the claim's transaction usable
-                wanted = check(s, row)
+                if check(s, row):
+                    return True
+                outbox.mark_moot(s, row.id)
         except Exception:  # noqa: BLE001 - not knowing is no reason to drop a post: it is sent
             log.exception("post %s: could not tell whether it is still wanted; sending it", row.idempotency_key)
             return True
-        if not wanted:
-            log.info("post %s is moot (its reason went away before it was sent); not sending it",
-                     row.idempotency_key)
-            outbox.mark_moot(s, row.id)
-        return wanted
+        log.info("post %s is moot (its reason went away before it was sent); not sending it", row.idempotency_key)
+        return False
 
     def _deliver_lane(self, rows: list) -> list[_Outcome]:
         return [self._deliver(r) for r in rows]

@@ -213,6 +213,18 @@ def test_a_reminder_that_became_moot_is_not_sent(handoff_sent, slack):
     assert reminders(slack, SPEC, "handoff") == []
 
 
+def test_a_reminder_queued_before_the_project_was_withdrawn_is_not_sent(handoff_sent, slack):
+    bot = handoff_sent
+    bot.deps.clock = lambda: local(2026, 11, 30, 10)
+    keys = bot.deps.nudges.queue(local(2026, 11, 30, 10))
+    slack.command(SPEC, PROJ, "cancel the biller withdrew")
+    slack.wait_for(lambda: project(bot).locked)
+    result = bot.deps.notifier.drain(local(2026, 11, 30, 10, 5))
+    assert result.failed == 0 and reminders(slack, SPEC, "handoff") == []
+    with bot.deps.session_factory() as s:
+        assert {s.execute(select(Post.state).where(Post.idempotency_key == k)).scalar_one() for k in keys} == {"moot"}
+
+
 def test_a_moot_reminders_buttons_answer_with_the_current_state(handoff_sent, slack):
     bot = handoff_sent
     run(bot, local(2026, 11, 30, 10))
