@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from bot.nudges.rules import NudgeFacts, OpenItem
@@ -38,7 +38,8 @@ def facts(s: Session, p: Project, today: date, calendar: str, window: int) -> Nu
     summary_days = frozenset(s.execute(select(DailySummaryRow.local_date).where(
         DailySummaryRow.project_id == p.id, DailySummaryRow.source_ok == True,  # noqa: E712
         DailySummaryRow.local_date >= since)).scalars())
-    alerts = list(s.execute(select(Alert.local_date, Alert.state).where(Alert.project_id == p.id)))
+    alerts = list(s.execute(select(Alert.local_date, Alert.state).where(
+        Alert.project_id == p.id, or_(Alert.state == "open", Alert.local_date >= since))))
     last = s.execute(select(Audit.at).where(
         Audit.project_id == p.id, Audit.actor_id.not_in(SYSTEM_ACTORS), Audit.action.not_like("nudge%"))
         .order_by(Audit.id.desc()).limit(1)).scalar_one_or_none()

@@ -56,10 +56,11 @@ def nudge_message(*, kind: str, project_id: int, title: str, channel_id: str, du
     head = headline(kind, title, due)
     text = f"{PREFIX} {head}"
     who = ", ".join(fmt.user(u) for u in specialists) or "the specialist"
-    lines = [f":bell: *Reminder*: {head}.", detail(kind, due)]
+    lines = [f":bell: *Reminder*: {head}{'' if head.endswith('?') else '.'}", detail(kind, due)]
     if recipient == manager and recipient not in specialists:
-        lines.append(f"You are told as the manager: it is {_days(due.age - due.threshold, kind != QUIET)} past "
-                     f"the reminder to {who}.")
+        late = due.age - due.threshold
+        lines.append(f"You are told as the manager: {who} {'has' if len(specialists) == 1 else 'have'} had this "
+                     f"reminder {'since today' if late <= 0 else 'for ' + _days(late, kind != QUIET)}.")
     v = value(p=project_id, k=kind)
     if kind == STALL:
         act = {"type": "button", "text": plain(ACT_LABEL[kind]), "action_id": A_NUDGE_OPEN, "value": v,
