@@ -49,7 +49,7 @@ def facts(s: Session, p: Project, today: date, calendar: str, window: int) -> Nu
         handoff_sent=_local(h.sent_at, p.tz) if h else None, handoff_acked=bool(h and h.acknowledged_by),
         items=items, open_alerts=sum(1 for _, st in alerts if st == "open"),
         summary_days=summary_days, alert_days=frozenset(d for d, _ in alerts if d >= since),
-        last_change=_local(last, p.tz),
+        last_change=_local(last, p.tz), golive=p.golive,
     )
 
 

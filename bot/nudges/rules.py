@@ -137,6 +137,7 @@ class NudgeFacts:
     summary_days: frozenset[date] = field(default_factory=frozenset)  # days with a summary from good data
     alert_days: frozenset[date] = field(default_factory=frozenset)  # days with any alert
     last_change: Optional[date] = None  # local date of the last change by a person
+    golive: Optional[date] = None  # a project not live yet is not stalled: its clock starts at go-live
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ def due_nudges(f: NudgeFacts, today: date, th: Thresholds) -> list[Due]:
     if live_condition(f, QUIET):
         add(QUIET, quiet_days(f, today))
     if f.last_change is not None:
-        add(STALL, business_days_after(f.last_change, today, f.calendar), since=f.last_change)
+        since = max(f.last_change, f.golive) if f.golive else f.last_change
+        add(STALL, business_days_after(since, today, f.calendar), since=since)
     return out
 
 

@@ -315,6 +315,7 @@ def test_a_stalled_project_after_ten_business_days_and_never_once_locked(bot, sl
     click(slack, SPEC, m, "nudge_snooze_day")  # a locked project's reminder answers with its state
     slack.wait_for(lambda: any("withdrawn; there is nothing to do" in (e.get("text") or "")
                                for e in slack.ephemerals(slack.dm_channel(SPEC), SPEC)))
+    no_refusals(slack)
 
 
 # ---- Monitor done with no summary yet ----------------------------------------------------------

@@ -78,6 +78,10 @@ def test_each_kind_is_due_at_its_threshold_and_not_before():
     assert due_nudges(f, date(2026, 12, 4), TH) == []
     assert [d.kind for d in due_nudges(f, date(2026, 12, 7), TH)] == ["stall"]
     assert due_nudges(facts(locked=True, last_change=date(2026, 1, 1)), date(2026, 12, 7), TH) == []
+    # Registered ahead of go-live: the stall clock starts on go-live day.
+    f = facts(last_change=date(2026, 11, 2), golive=date(2026, 11, 20))
+    assert due_nudges(f, date(2026, 12, 4), TH) == []
+    assert [(d.kind, d.since) for d in due_nudges(f, date(2026, 12, 7), TH)] == [("stall", date(2026, 11, 20))]
 
 
 def test_quiet_needs_a_run_of_summaries_without_alerts():
