@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from bot.nudges.rules import NudgeFacts, OpenItem
@@ -29,34 +29,76 @@ def _local(dt: Optional[datetime], tz: str) -> Optional[date]:
 
 def facts(s: Session, p: Project, today: date, calendar: str, window: int) -> NudgeFacts:
     """One project's facts as of its local `today`; summaries and alerts of the last `window` days."""
-    steps = {r.step: r.state for r in s.execute(select(StepState).where(StepState.project_id == p.id)).scalars()}
-    h = s.execute(select(Handoff).where(Handoff.project_id == p.id, Handoff.sent_at.is_not(None))
-                  .order_by(Handoff.id.desc()).limit(1)).scalars().first()
-    items = tuple(OpenItem(i.number, i.text, _local(i.created_at, p.tz)) for i in s.execute(
-        select(Item).where(Item.project_id == p.id, Item.status == "open").order_by(Item.number)).scalars())
-    since = today - timedelta(days=window + 2)
-    summary_days = frozenset(s.execute(select(DailySummaryRow.local_date).where(
-        DailySummaryRow.project_id == p.id, DailySummaryRow.source_ok == True,  # noqa: E712
-        DailySummaryRow.local_date >= since)).scalars())
-    alerts = list(s.execute(select(Alert.local_date, Alert.state).where(
-        Alert.project_id == p.id, or_(Alert.state == "open", Alert.local_date >= since))))
-    last = s.execute(select(Audit.at).where(
-        Audit.project_id == p.id, Audit.actor_id.not_in(SYSTEM_ACTORS), Audit.action.not_like("nudge%"))
-        .order_by(Audit.id.desc()).limit(1)).scalar_one_or_none()
-    return NudgeFacts(
-        project_id=p.id, calendar=calendar, locked=p.locked,
-        monitor_done=steps.get("monitor", "open") != "open", handoff_done=steps.get("handoff", "open") != "open",
-        handoff_sent=_local(h.sent_at, p.tz) if h else None, handoff_acked=bool(h and h.acknowledged_by),
-        items=items, open_alerts=sum(1 for _, st in alerts if st == "open"),
-        summary_days=summary_days, alert_days=frozenset(d for d, _ in alerts if d >= since),
-        last_change=_local(last, p.tz), golive=p.golive,
-    )
+    return facts_many(s, [(p, today, calendar)], window)[p.id]
+
+
+def facts_many(s: Session, projects: list[tuple[Project, date, str]], window: int) -> dict[int, NudgeFacts]:
+    """Each project's facts as of its local today (a handful of queries, whatever the number of projects)."""
+    ids = [p.id for p, _, _ in projects]
+    if not ids:
+        return {}
+    since = min(t for _, t, _ in projects) - timedelta(days=window + 2)
+    steps: dict[int, dict[str, str]] = {}
+    for pid, step, state in s.execute(select(StepState.project_id, StepState.step, StepState.state)
+                                      .where(StepState.project_id.in_(ids))):
+        steps.setdefault(pid, {})[step] = state
+    handoffs: dict[int, Handoff] = {}
+    for h in s.execute(select(Handoff).where(Handoff.project_id.in_(ids), Handoff.sent_at.is_not(None))
+                       .order_by(Handoff.id)).scalars():
+        handoffs[h.project_id] = h  # the latest sent one
+    items: dict[int, list[Item]] = {}
+    for i in s.execute(select(Item).where(Item.project_id.in_(ids), Item.status == "open")
+                       .order_by(Item.project_id, Item.number)).scalars():
+        items.setdefault(i.project_id, []).append(i)
+    summaries: dict[int, set[date]] = {}
+    for pid, d in s.execute(select(DailySummaryRow.project_id, DailySummaryRow.local_date).where(
+            DailySummaryRow.project_id.in_(ids), DailySummaryRow.source_ok == True,  # noqa: E712
+            DailySummaryRow.local_date >= since)):
+        summaries.setdefault(pid, set()).add(d)
+    alerts: dict[int, list[tuple[date, str]]] = {}
+    for pid, d, st in s.execute(select(Alert.project_id, Alert.local_date, Alert.state).where(
+            Alert.project_id.in_(ids), or_(Alert.state == "open", Alert.local_date >= since))):
+        alerts.setdefault(pid, []).append((d, st))
+    last_ids = (select(func.max(Audit.id)).where(
+        Audit.project_id.in_(ids), Audit.actor_id.not_in(SYSTEM_ACTORS), Audit.action.not_like("nudge%"))
+        .group_by(Audit.project_id))
+    last = dict(s.execute(select(Audit.project_id, Audit.at).where(Audit.id.in_(last_ids))).all())
+    out = {}
+    for p, today, calendar in projects:
+        st, h, al = steps.get(p.id, {}), handoffs.get(p.id), alerts.get(p.id, [])
+        lo = today - timedelta(days=window + 2)
+        out[p.id] = NudgeFacts(
+            project_id=p.id, calendar=calendar, locked=p.locked,
+            monitor_done=st.get("monitor", "open") != "open", handoff_done=st.get("handoff", "open") != "open",
+            handoff_sent=_local(h.sent_at, p.tz) if h else None, handoff_acked=bool(h and h.acknowledged_by),
+            items=tuple(OpenItem(i.number, i.text, _local(i.created_at, p.tz)) for i in items.get(p.id, [])),
+            open_alerts=sum(1 for _, a in al if a == "open"),
+            summary_days=frozenset(d for d in summaries.get(p.id, ()) if d >= lo),
+            alert_days=frozenset(d for d, _ in al if d >= lo),
+            last_change=_local(last.get(p.id), p.tz), golive=p.golive,
+        )
+    return out
+
+
+def existing_keys(s: Session, keys: list[str]) -> set[str]:
+    """Which of these outbox keys are stored already (in chunks: a bounded IN list)."""
+    out: set[str] = set()
+    for k in range(0, len(keys), 500):
+        out.update(s.execute(select(Post.idempotency_key).where(
+            Post.idempotency_key.in_(keys[k:k + 500]))).scalars())
+    return out
 
 
 def holds(s: Session, project_id: int) -> dict[tuple[str, str], NudgeHold]:
     """(kind, user) -> that person's snooze or stop, for one project."""
-    rows = s.execute(select(NudgeHold).where(NudgeHold.project_id == project_id)).scalars()
-    return {(h.kind, h.user_id): h for h in rows}
+    return holds_many(s, [project_id]).get(project_id, {})
+
+
+def holds_many(s: Session, ids: list[int]) -> dict[int, dict[tuple[str, str], NudgeHold]]:
+    out: dict[int, dict[tuple[str, str], NudgeHold]] = {}
+    for h in s.execute(select(NudgeHold).where(NudgeHold.project_id.in_(ids))).scalars():
+        out.setdefault(h.project_id, {})[(h.kind, h.user_id)] = h
+    return out
 
 
 def set_hold(s: Session, project_id: int, kind: str, user_id: str, *, until: Optional[datetime],

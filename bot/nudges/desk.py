@@ -103,44 +103,58 @@ class NudgeDesk:
         self._send(keys, now)
         return keys
 
+    CHUNK = 500  # projects judged per round of queries
+
     def queue(self, now: datetime) -> list[str]:
+        """Queue (not send) the reminders due now. The facts of every project in its working hours
+        are read in a few queries; only a project with a reminder to queue takes a transaction."""
+        todo: dict[int, list[tuple[Due, str, str]]] = {}
         with self.sf() as s:
-            ids = [p.id for p in open_projects(s)
-                   if in_working_hours(now, p.tz, self.calendar_of(p), self.hours)]
+            projects = [p for p in open_projects(s) if in_working_hours(now, p.tz, self.calendar_of(p), self.hours)]
+            for k in range(0, len(projects), self.CHUNK):
+                todo.update(self._candidates(s, projects[k:k + self.CHUNK], now))
         keys: list[str] = []
-        for pid in ids:
+        for pid, due in todo.items():
             try:
-                keys.extend(self._queue_project(pid, now))
+                keys.extend(self._queue_project(pid, due, now))
             except Exception:  # noqa: BLE001 - one project's trouble must not stop the others' reminders
                 log.exception("could not queue the reminders of project %s; trying again next tick", pid)
         return keys
 
-    def _queue_project(self, pid: int, now: datetime) -> list[str]:
+    def _candidates(self, s, projects: list[Project], now: datetime) -> dict[int, list[tuple[Due, str, str]]]:
+        """project -> [(due, person, key)] of reminders due now, not held, not queued before."""
+        out: dict[int, list[tuple[Due, str, str]]] = {}
+        todays = {p.id: now.astimezone(ZoneInfo(p.tz)).date() for p in projects}
+        facts = store.facts_many(s, [(p, todays[p.id], self.calendar_of(p)) for p in projects],
+                                 self.th.quiet + self.th.escalate_after)
+        held = store.holds_many(s, [p.id for p in projects])
+        for p in projects:
+            for due in due_nudges(facts[p.id], todays[p.id], self.th):
+                for user in recipients(due, tuple(p.specialist_ids or ()), p.manager_id):
+                    h = held.get(p.id, {}).get((due.kind, user))
+                    if h is not None and (h.stopped or (h.until and h.until > now)):
+                        continue
+                    ended = h.until.astimezone(ZoneInfo(p.tz)).date() if h is not None and h.until else None
+                    key = nudge_key(due.kind, p.id, period_of(todays[p.id], ended), user)
+                    out.setdefault(p.id, []).append((due, user, key))
+        queued = store.existing_keys(s, [k for todo in out.values() for _, _, k in todo])
+        return {pid: fresh for pid, todo in out.items() if (fresh := [t for t in todo if t[2] not in queued])}
+
+    def _queue_project(self, pid: int, todo: list[tuple[Due, str, str]], now: datetime) -> list[str]:
         keys = []
         with repo.transaction(self.sf) as s:
             p = store.project_of(s, pid)
             if p is None or p.locked:
                 return []
-            _, dues = self._facts(s, p, now)
-            if not dues:
-                return []
-            held = store.holds(s, pid)
-            today = now.astimezone(ZoneInfo(p.tz)).date()
-            for due in dues:
-                for user in recipients(due, tuple(p.specialist_ids or ()), p.manager_id):
-                    h = held.get((due.kind, user))
-                    if h is not None and (h.stopped or (h.until and h.until > now)):
-                        continue
-                    ended = h.until.astimezone(ZoneInfo(p.tz)).date() if h is not None and h.until else None
-                    key = nudge_key(due.kind, pid, period_of(today, ended), user)
-                    if post_exists(s, key):
-                        continue
-                    text, blocks = nudge_message(
-                        kind=due.kind, project_id=pid, title=title_of(p), channel_id=p.channel_id, due=due,
-                        recipient=user, specialists=tuple(p.specialist_ids or ()), manager=p.manager_id)
-                    enqueue(s, key=key, kind=store.NUDGE_KIND, channel=user, text=text, blocks=blocks,
-                            project_id=pid, meta={"kind": due.kind, "user": user, "age": due.age})
-                    keys.append(key)
+            for due, user, key in todo:
+                if post_exists(s, key):
+                    continue  # another instance queued it a moment ago
+                text, blocks = nudge_message(
+                    kind=due.kind, project_id=pid, title=title_of(p), channel_id=p.channel_id, due=due,
+                    recipient=user, specialists=tuple(p.specialist_ids or ()), manager=p.manager_id)
+                enqueue(s, key=key, kind=store.NUDGE_KIND, channel=user, text=text, blocks=blocks,
+                        project_id=pid, meta={"kind": due.kind, "user": user, "age": due.age})
+                keys.append(key)
         return keys
 
     def _send(self, keys: list[str], now: Optional[datetime] = None) -> None:
