@@ -104,6 +104,7 @@ class NudgeDesk:
         return keys
 
     CHUNK = 500  # projects judged per round of queries
+    WRITE_BATCH = 100  # projects whose new reminders are stored in one transaction
 
     def queue(self, now: datetime) -> list[str]:
         """Queue (not send) the reminders due now. The facts of every project in its working hours
@@ -114,11 +115,15 @@ class NudgeDesk:
             for k in range(0, len(projects), self.CHUNK):
                 todo.update(self._candidates(s, projects[k:k + self.CHUNK], now))
         keys: list[str] = []
-        for pid, due in todo.items():
-            try:
-                keys.extend(self._queue_project(pid, due, now))
-            except Exception:  # noqa: BLE001 - one project's trouble must not stop the others' reminders
-                log.exception("could not queue the reminders of project %s; trying again next tick", pid)
+        pids = list(todo)
+        for k in range(0, len(pids), self.WRITE_BATCH):
+            with repo.transaction(self.sf) as s:
+                for pid in pids[k:k + self.WRITE_BATCH]:
+                    try:
+                        with repo.savepoint(s):  # one project's trouble does not undo the others'
+                            keys.extend(self._queue_project(s, pid, todo[pid]))
+                    except Exception:  # noqa: BLE001 - the others' reminders go on; this one is tried next tick
+                        log.exception("could not queue the reminders of project %s; trying again next tick", pid)
         return keys
 
     def _candidates(self, s, projects: list[Project], now: datetime) -> dict[int, list[tuple[Due, str, str]]]:
@@ -140,21 +145,21 @@ class NudgeDesk:
         queued = store.existing_keys(s, [k for todo in out.values() for _, _, k in todo])
         return {pid: fresh for pid, todo in out.items() if (fresh := [t for t in todo if t[2] not in queued])}
 
-    def _queue_project(self, pid: int, todo: list[tuple[Due, str, str]], now: datetime) -> list[str]:
+    @staticmethod
+    def _queue_project(s, pid: int, todo: list[tuple[Due, str, str]]) -> list[str]:
         keys = []
-        with repo.transaction(self.sf) as s:
-            p = store.project_of(s, pid)
-            if p is None or p.locked:
-                return []
-            for due, user, key in todo:
-                if post_exists(s, key):
-                    continue  # another instance queued it a moment ago
-                text, blocks = nudge_message(
-                    kind=due.kind, project_id=pid, title=title_of(p), channel_id=p.channel_id, due=due,
-                    recipient=user, specialists=tuple(p.specialist_ids or ()), manager=p.manager_id)
-                enqueue(s, key=key, kind=store.NUDGE_KIND, channel=user, text=text, blocks=blocks,
-                        project_id=pid, meta={"kind": due.kind, "user": user, "age": due.age})
-                keys.append(key)
+        p = store.project_of(s, pid)
+        if p is None or p.locked:
+            return []
+        for due, user, key in todo:
+            if post_exists(s, key):
+                continue  # another instance queued it a moment ago
+            text, blocks = nudge_message(
+                kind=due.kind, project_id=pid, title=title_of(p), channel_id=p.channel_id, due=due,
+                recipient=user, specialists=tuple(p.specialist_ids or ()), manager=p.manager_id)
+            enqueue(s, key=key, kind=store.NUDGE_KIND, channel=user, text=text, blocks=blocks,
+                    project_id=pid, meta={"kind": due.kind, "user": user, "age": due.age})
+            keys.append(key)
         return keys
 
     def _send(self, keys: list[str], now: Optional[datetime] = None) -> None:
