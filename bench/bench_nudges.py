@@ -9,6 +9,8 @@ each the median of --runs:
 Sending is left out (no Slack): the outbox's cost is bench_run_daily's.
 
     .venv/bin/python bench/bench_nudges.py [--projects 1000] [--runs 3] [--database-url URL]
+
+--database-url: an empty database (migrated here), one run; default a new SQLite file per run.
 """
 
 from __future__ import annotations
