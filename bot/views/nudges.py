@@ -63,6 +63,9 @@ def nudge_message(*, kind: str, project_id: int, title: str, channel_id: str, du
                      f"reminder {'since today' if late <= 0 else 'for ' + _days(late, kind != QUIET)}.")
     v = value(p=project_id, k=kind)
     if kind == STALL:
+        # A link button: Slack opens the channel (https://api.slack.com/reference/deep-linking#app_channel)
+        # and still sends the click, which must be acknowledged
+        # (https://api.slack.com/reference/block-kit/block-elements#button).
         act = {"type": "button", "text": plain(ACT_LABEL[kind]), "action_id": A_NUDGE_OPEN, "value": v,
                "url": f"https://slack.com/app_redirect?channel={channel_id}"}
     else:
