@@ -3,17 +3,20 @@ organisation or shared with another (Slack Connect)."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from slack_sdk.errors import SlackApiError
 
 from bot import fmt
 from bot.errors import BadInput, NotAllowed
 
 
-def ensure_internal_channel(client, channel_id: str) -> None:
+def ensure_internal_channel(client, channel_id: str) -> Optional[dict]:
     """Internal content never goes to a channel shared with another organisation.
-    Checked at send time: a channel can become shared after registration."""
+    Checked at send time: a channel can become shared after registration. Returns
+    what conversations.info said of it (None for a DM)."""
     if channel_id.startswith("D"):
-        return
+        return None
     info = client.conversations_info(channel=channel_id)["channel"]
     if info.get("is_ext_shared") or info.get("is_pending_ext_shared"):
         raise NotAllowed(
@@ -21,6 +24,7 @@ def ensure_internal_channel(client, channel_id: str) -> None:
             "project details are not posted there. Keep the project in a channel only your "
             "organisation is in: if this channel was shared by mistake, stop sharing it."
         )
+    return info
 
 
 def ensure_shared_channel(client, channel_id: str) -> None:

@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--mode", choices=("socket", "http"), default=None,
                        help="socket (default when SLACK_APP_TOKEN is set) or http")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (http mode)")
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (http mode)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (http mode, and --metrics-port)")
+    serve.add_argument("--metrics-port", type=int, default=None,
+                       help="socket mode: serve /healthz and /metrics on this port (http mode serves them on --port)")
     serve.add_argument("--no-scheduler", action="store_true", help="run handlers only")
 
     demo = sub.add_parser("demo", help="everything on embedded defaults, in the browser")
@@ -97,8 +99,15 @@ def cmd_serve(settings: Settings, args) -> int:
     mode = args.mode or ("socket" if settings.SLACK_APP_TOKEN else "http")
     if mode == "http":
         require(settings, "SLACK_SIGNING_SECRET", why="in http mode (verifies every request)")
+        if args.metrics_port is not None:
+            print("addon-bot serve: --metrics-port is for socket mode; in http mode /healthz and /metrics "
+                  "are served on --port", file=sys.stderr)
+            return 2
     else:
         require(settings, "SLACK_APP_TOKEN", why="in socket mode (xapp-…)")
+        if args.metrics_port is not None and not 0 < args.metrics_port < 65536:
+            print(f"addon-bot serve: --metrics-port {args.metrics_port} is not a TCP port (1-65535)", file=sys.stderr)
+            return 2
     require_payments_source(settings)
     from bot.runtime import Runtime  # the whole bot: loaded by `serve` only
 
@@ -107,9 +116,13 @@ def cmd_serve(settings: Settings, args) -> int:
         if mode == "http":
             rt.serve_http(args.host, args.port)
         else:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler  # socket mode only
+            from bot.socket_mode import LinkRefused  # socket mode only: start-up stays short
 
-            SocketModeHandler(rt.app, settings.SLACK_APP_TOKEN).start()
+            try:
+                rt.serve_socket(args.host, args.metrics_port)
+            except LinkRefused as e:
+                print(f"addon-bot serve: {e}", file=sys.stderr)
+                return 2
     finally:
         rt.stop()
     return 0

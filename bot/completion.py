@@ -11,16 +11,12 @@ is already complete: the next `complete` finds it so and locks.
 
 from __future__ import annotations
 
-from bot import fmt
-
 import logging
 from typing import Optional
 
-from slack_sdk.errors import SlackApiError
-
 from bot.checklist import refresh_checklist
 from bot.deps import Deps
-from bot.views.report import report_message
+from bot.service import CLOSING_KEYS
 from bot.workflow import Actor, ProjectSnapshot
 
 log = logging.getLogger("addon_bot.completion")
@@ -57,16 +53,17 @@ def complete_project(deps: Deps, actor: Actor, project_id: int, surface: str,
 
 
 def post_report(deps: Deps, snap: ProjectSnapshot) -> None:
-    """The closing report in the project channel. It is stored already: a failed
-    post is logged and `/addon report` still shows it."""
-    facts, _ = deps.service.closing_report(Actor(snap.completed_by or "", None, False), snap.id)
-    text, blocks = report_message(facts)
+    """Send the closing report (queued in the outbox with the lock: bot.service.closing_posts).
+    A failed send stays queued and is retried by the outbox; `/addon report` shows it meanwhile."""
+    if deps.notifier is None:
+        log.warning("closing report of project %s queued; no sender to post it now", snap.id)
+        return
+    keys = [k.format(p=snap.id) for k in CLOSING_KEYS]
     try:
-        deps.client.chat_postMessage(channel=snap.channel_id, text=text, blocks=blocks)
-        deps.client.chat_postMessage(
-            channel=snap.channel_id,
-            text=f":lock: {snap.addon} for {snap.biller_id} is complete and archived by "
-                 f"{fmt.user(snap.completed_by)}. Nothing on this project can change now.")
-    except SlackApiError as e:
-        log.warning("closing report of project %s not posted (%s); `/addon report` shows it",
-                    snap.id, e.response.get("error"))
+        r = deps.notifier.drain(keys=keys)
+    except Exception:  # noqa: BLE001 - it stays in the outbox; the next tick sends it
+        log.exception("closing report of project %s not sent now; it stays queued", snap.id)
+        return
+    if r.failed:
+        log.warning("closing report of project %s not posted yet; the outbox retries it, `/addon report` "
+                    "shows it", snap.id)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional
 
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.directory import Directory
-from bot.gateway import Gateway
+from bot.gateway import Gateway, ReadRetry
 from bot.scheduler import TickJob
 from bot.service import Service
 from bot.settings import Settings
@@ -65,13 +65,14 @@ def make_deps(settings: Settings, engine=None) -> Deps:
     engine = engine or make_engine(settings.DATABASE_URL)
     sf = SessionFactory(engine)
     client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
-    client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2),
-                                  RateLimitErrorRetryHandler(max_retry_count=3)])
+    # Connection errors are retried for reads only (ReadRetry): a post whose answer was lost may be
+    # in the channel already; posts that must survive that go through the outbox (bot.notify).
+    client.retry_handlers = [ReadRetry(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)]
     return Deps(
         settings=settings,
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
         session_factory=sf,
         client=client,
         # users.info runs before the ack: it never waits out a 429 (bot.directory says what then).
-        directory=Directory(client.copy_for(retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])),
+        directory=Directory(client.copy_for(retry_handlers=[ReadRetry(max_retry_count=1)])),
     )

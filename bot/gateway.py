@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot.views.blocks import render_payload
@@ -39,7 +39,14 @@ class Gateway(WebClient):
                     proxy=self.proxy, headers=self.headers, logger=self.logger,
                     retry_handlers=list(self.retry_handlers))
         args.update(kw)
+        args["retry_handlers"] = without_blind_retries(list(args["retry_handlers"]))
         return Gateway(**args)
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        # slack_sdk's default retries connection errors for every call: a post whose answer was
+        # lost would be posted twice. Only repeatable calls keep it.
+        self.retry_handlers = without_blind_retries(list(self.retry_handlers))
 
 
 def _rendered(text: Any, blocks: Any, attachments: Any) -> tuple[Any, Any, Any]:
@@ -74,6 +81,39 @@ class RenderingRespond(Respond):
 # views.open / views.push use a trigger_id that expires 3 s after the click:
 # waiting out a 429 for them only turns it into expired_trigger_id.
 _TRIGGERED = ("/views.open", "/views.push")
+
+
+# Calls that may be sent again after a lost answer: they read, or set a state to what it already is.
+# Everything else (chat.postMessage, chat.postEphemeral, views.open, reactions.add, ...) may have
+# taken effect when the connection broke, and a second request would do it twice; Slack has no
+# idempotency key for them (https://docs.slack.dev/reference/methods/chat.postMessage), so their
+# callers retry through the outbox, which looks for an earlier attempt first (bot.notify).
+_REPEATABLE = frozenset({
+    "auth.test", "bots.info", "chat.getPermalink", "chat.update", "conversations.history",
+    "conversations.info", "conversations.members", "conversations.replies", "conversations.list",
+    "reactions.get", "team.info", "users.info", "users.list", "users.lookupByEmail", "views.publish",
+    "views.update",
+})
+
+
+def repeatable(url: str) -> bool:
+    """Whether the Web API call at `url` can be sent again after a lost answer without doing it twice."""
+    return url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] in _REPEATABLE
+
+
+class ReadRetry(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retry, for repeatable calls only (see _REPEATABLE)."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        return repeatable(request.url) and super()._can_retry(state=state, request=request, response=response,
+                                                              error=error)
+
+
+def without_blind_retries(handlers: list) -> list:
+    """`handlers` with every connection-error retry limited to repeatable calls."""
+    return [ReadRetry(max_retry_count=h.max_retry_count)
+            if isinstance(h, ConnectionErrorRetryHandler) and not isinstance(h, ReadRetry) else h
+            for h in handlers]
 
 
 class PacedRetry(RateLimitErrorRetryHandler):

@@ -1,6 +1,7 @@
 """What operators see at `GET /metrics` (Prometheus text format, prometheus-client).
 
-Counters of the HTTP edge (requests by surface and outcome, acknowledgements slower than 1 s)
+Counters of the Slack edge (requests or Socket Mode envelopes by surface and outcome,
+acknowledgements slower than 1 s)
 live in one registry per app (a process may run several, as the tests do); the outbox's depth
 and oldest pending age, unreadable payment days and pending cases are read from the database
 at scrape time, so every instance reports the same shared state.
@@ -52,7 +53,8 @@ class _DatabaseGauges:
 class Metrics:
     def __init__(self, gauges: Optional[Callable[[], dict[str, float]]] = None):
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter("addon_bot_requests", "Requests to /slack/events by surface and outcome",
+        self.requests = Counter("addon_bot_requests",
+                                "Slack's requests (to /slack/events, or Socket Mode envelopes) by surface and outcome",
                                 ["surface", "outcome"], registry=self.registry)
         self.slow_acks = Counter("addon_bot_slow_acks", f"Acknowledgements slower than {SLOW_ACK:g}s, by surface",
                                  ["surface"], registry=self.registry)

@@ -1,4 +1,8 @@
-"""The outbox: the only code that posts on a schedule.
+"""The outbox: the only code that posts on a schedule, and the way every post
+that may be retried is sent (the handoff, and the specialist ping and the
+biller's answer after a mention, bot.cs.handoff): `send_now` makes one attempt
+at once for a person waiting, and says whether it was sent, refused, or is
+pending and may be in Slack already.
 
 Every scheduled post is a `post` row keyed by an idempotency key and written
 in the same transaction as the state it reports (a day's summary, an alert),
@@ -36,6 +40,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import directory
+from bot.slack_answers import answer_of, lost_answer, transient
 from storage import outbox, repo
 from storage.db import Session
 from storage.models import Post
@@ -48,7 +53,7 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 METADATA_EVENT = "addon_bot_post"
 # Posts built from the payments source's numbers (marked when it is the simulator).
-DATA_KINDS = frozenset({"summary", "alert_dm", "alert_channel", "alert_note", "checklist"})
+DATA_KINDS = frozenset({"summary", "catch_up", "alert_dm", "alert_channel", "alert_note", "checklist"})
 SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal simulator: not real payments."
 
 # Slack answers that mean "the blocks are the problem": the next attempt sends text only.
@@ -79,6 +84,26 @@ class _Outcome:
     ts: Optional[str] = None
     error: Optional[str] = None
     retry_after: Optional[int] = None
+    permalink: Optional[str] = None
+    maybe_sent: bool = False  # the post's answer was lost: it may be in Slack (the next attempt looks)
+    refused: bool = False  # Slack (or a rule of ours) said no: nothing was posted
+
+
+SENT, PENDING, REFUSED, BUSY = "sent", "pending", "refused", "busy"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt at a post did, for a person waiting for the answer (Notifier.send_now).
+
+    sent: it is in Slack (ts). pending: not confirmed; the outbox tries again (looking for it
+    first), and `maybe_sent` says whether it may be there already. refused: Slack refused it or it
+    may not be posted there (`error`); nothing was posted. busy: another sender holds it."""
+
+    state: str
+    error: Optional[str] = None
+    maybe_sent: bool = False
+    ts: Optional[str] = None
 
 
 class Notifier:
@@ -101,10 +126,12 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
-        # Asked, per kind, before a post is first sent: False marks it moot, never sent (a reminder
-        # whose reason went away while it waited). Edits of a post already sent always go.
+        # Asked per kind before a post is first sent: False marks it moot (storage.outbox.still_wanted).
         self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}
+        # Run after the outcome is stored (outside its transaction; may call Slack), by kind.
+        self.after_sent: dict[str, Callable[[Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
+        self._workspace_url: Optional[str] = None  # https://<workspace>.slack.com, for permalinks
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
         self.data_note: Optional[str] = None
@@ -128,7 +155,32 @@ class Notifier:
                             break
         return out
 
-    def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool) -> list[int]:
+    def send_now(self, key: str) -> Attempt:
+        """One attempt at the post `key` at once (a person is waiting for the answer). Whatever
+        happens, the row stays the outbox's: a failed attempt is retried on the tick like any other."""
+        now = self.clock()
+        with self.session_factory() as s:
+            rows = outbox.due_posts(s, now, keys=[key], limit=1)
+        seen: list[_Outcome] = []
+        if rows:
+            self._shared_cache = {}
+            self._batch([rows[0][0]], now, DrainResult(), None, seen)
+        if not seen:
+            with self.session_factory() as s:
+                ts, state = outbox.post_ts(s, key), outbox.post_state(s, key)
+            return Attempt(SENT, ts=ts) if state == "sent" else Attempt(BUSY)
+        o = seen[0]
+        if o.error is None:
+            return Attempt(SENT, ts=o.ts)
+        return Attempt(REFUSED if o.refused else PENDING, error=o.error, maybe_sent=o.maybe_sent)
+
+    def cancel(self, key: str, reason: str) -> bool:
+        """Never send the post `key` (a person was told it was not sent); False when it was sent already."""
+        with repo.transaction(self.session_factory) as s:
+            return outbox.cancel(s, key, reason)
+
+    def _batch(self, ids: list[int], now: datetime, out: DrainResult, pool,
+               seen: Optional[list] = None) -> list[int]:
         rows, waiting = self._claim(ids, now)
         out.waiting += waiting
         # A channel's posts go out one after another, in the order they were recorded (a catch-up
@@ -141,6 +193,15 @@ class Notifier:
         else:
             outcomes = self._deliver_lane(rows)
         again = self._record(outcomes, now)
+        if seen is not None:
+            seen.extend(outcomes)
+        for o in outcomes:
+            after = self.after_sent.get(o.row.kind)
+            if after is not None and o.error is None and o.ts is not None:
+                try:
+                    after(o.row)
+                except Exception:  # noqa: BLE001 - the post is sent and recorded; only its follow-up failed
+                    log.exception("after sending post %s", o.row.idempotency_key)
         for o in outcomes:
             if o.error is not None:
                 out.failed += 1
@@ -154,22 +215,7 @@ class Notifier:
         token = f"{self.me}#{next(self._tokens)}"
         with repo.transaction(self.session_factory) as s:
             rows, waiting = outbox.claim(s, ids, now, token)
-            return [r for r in rows if self._wanted(s, r[0])], waiting
-
-    def _wanted(self, s: Session, row: Post) -> bool:
-        check = self.still_wanted.get(row.kind)
-        if check is None or row.ts is not None:
-            return True
-        try:
-            with repo.savepoint(s):  # a failed check leaves the claim's transaction usable
-                if check(s, row):
-                    return True
-                outbox.mark_moot(s, row.id)
-        except Exception:  # noqa: BLE001 - not knowing is no reason to drop a post: it is sent
-            log.exception("post %s: could not tell whether it is still wanted; sending it", row.idempotency_key)
-            return True
-        log.info("post %s is moot (its reason went away before it was sent); not sending it", row.idempotency_key)
-        return False
+            return [r for r in rows if outbox.still_wanted(s, r[0], self.still_wanted.get(r[0].kind))], waiting
 
     def _deliver_lane(self, rows: list) -> list[_Outcome]:
         return [self._deliver(r) for r in rows]
@@ -177,7 +223,10 @@ class Notifier:
     def _deliver(self, claimed: tuple[Post, Optional[str]]) -> _Outcome:
         """The Slack calls for one claimed post; no database here."""
         row, parent_ts = claimed
+        # A reply in the thread of a message that is not a post (a person's): its ts in the metadata.
+        parent_ts = parent_ts or (row.payload.get("meta") or {}).get("thread_ts")
         out = _Outcome(row)
+        posting = False
         try:
             out.channel = self._channel(row)
             ts = row.ts
@@ -186,16 +235,23 @@ class Notifier:
             if ts is not None:  # edit in place (a restated post, or one found already posted)
                 ts = self._update(row, out.channel, ts)
             if ts is None and not row.payload.get("edit_only"):
+                posting = True
                 ts = self._post(row, out.channel, parent_ts)
             out.ts = ts
+            if ts is not None and row.kind in LINKED_KINDS and not row.payload.get("permalink"):
+                out.permalink = self._permalink(out.channel, ts)
         except SlackApiError as e:
-            out.error = (e.response.get("error") if e.response is not None else None) or "unknown"
-            if e.response is not None and e.response.status_code == 429:
+            status, error = answer_of(e)
+            out.error = error
+            if status == 429:
                 out.retry_after = int(e.response.headers.get("Retry-After", "30") or 30)
+            out.maybe_sent = posting and lost_answer(status, error)
+            out.refused = not transient(status, error)
         except _NotPostable as e:
-            out.error = str(e)
+            out.error, out.refused = str(e), True
         except Exception as e:  # noqa: BLE001 - network trouble: retried, never dropped
             out.error = f"{type(e).__name__}: {e}"
+            out.maybe_sent = posting  # the request may have reached Slack before the connection broke
         return out
 
     # -- Slack calls --
@@ -236,6 +292,24 @@ class Notifier:
             metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.idempotency_key}}, **kw)
         return r["ts"]
 
+    def _permalink(self, channel: str, ts: str) -> Optional[str]:
+        """The message's permalink in its documented form, `https://<workspace>.slack.com/archives/
+        <channel>/p<ts without the dot>` (https://docs.slack.dev/reference/methods/chat.getPermalink),
+        built from the workspace's URL (auth.test, asked once) rather than one chat.getPermalink call
+        a summary. None when the URL is unknown: the post is sent all the same, and links to it say
+        where it is in words."""
+        base = self._workspace_url
+        if base is None:
+            try:
+                url = self.client.auth_test().get("url")
+            except Exception as e:  # noqa: BLE001 - a missing link never fails a post that was sent
+                log.info("no workspace URL for permalinks now: %s", e)
+                return None
+            if not (isinstance(url, str) and url.startswith("https://")):
+                return None
+            base = self._workspace_url = url.rstrip("/")
+        return f"{base}/archives/{channel}/p{ts.replace('.', '')}"
+
     def _update(self, row: Post, channel: str, ts: str) -> Optional[str]:
         try:
             self.client.chat_update(channel=channel, ts=ts, **self._content(row))
@@ -258,9 +332,8 @@ class Notifier:
                 msgs = self.client.conversations_history(channel=channel, oldest=str(oldest), limit=200,
                                                          include_all_metadata=True)["messages"]
         except SlackApiError as e:
-            error = e.response.get("error") if e.response is not None else None
-            status = e.response.status_code if e.response is not None else 0
-            if status == 429 or status >= 500 or error in _LOOKUP_TRANSIENT:
+            status, error = answer_of(e)
+            if transient(status, error):
                 # Not knowing is not "not posted": the look-up is retried later, not the post.
                 log.info("post %s: could not look for an earlier attempt (%s); looking again later",
                          row.idempotency_key, error)
@@ -296,6 +369,8 @@ class Notifier:
 
     def _sent(self, s: Session, cur: Post, o: _Outcome, now: datetime) -> bool:
         # Changed while we sent it: still pending, sent again at once.
+        if o.permalink:
+            cur.payload = {**cur.payload, "permalink": o.permalink}
         done = outbox.mark_sent(s, cur, ts=o.ts, channel=o.channel, now=now, rev=o.row.payload.get("rev"))
         hook = self.on_sent.get(cur.kind)
         if hook is not None and o.ts is not None:
@@ -332,14 +407,12 @@ class Notifier:
                 project_id=row.project_id)
 
 
-# Look-up failures that say nothing about whether the post reached Slack.
-_LOOKUP_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                               "request_timeout"})
-
-
 class _NotPostable(Exception):
     """A reason of ours not to post (e.g. the channel became shared)."""
 
 
+# Kinds whose permalink is kept (the alerts link to the day's summary).
+LINKED_KINDS = frozenset({"summary", "catch_up"})
+
 # Kinds whose content is internal: never posted into a channel shared with another organisation.
-INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report"})
+INTERNAL_KINDS = frozenset({"summary", "catch_up", "alert_note", "alert_channel", "checklist", "report", "ping"})

@@ -1,4 +1,5 @@
-"""HTTP mode: Bolt behind Starlette/uvicorn. `POST /slack/events`, `GET /healthz`.
+"""HTTP mode: Bolt behind Starlette/uvicorn. `POST /slack/events`, `GET /healthz`, `GET /metrics`
+(the last two also alone, for Socket Mode: `ops_app`).
 
 The edge refuses what is not Slack's before anything is parsed: a body over
 1 MiB is refused from its Content-Length (or as soon as the stream passes the
@@ -128,6 +129,13 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
             headers={k: v[0] for k, v in resp.headers.items() if v},
         )
 
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), *ops_routes(health, metrics)])
+
+
+def ops_routes(health, metrics: Metrics) -> list[Route]:
+    """`GET /healthz` (readiness; also `/healthz/ready`), `/healthz/live` and `/metrics`:
+    beside /slack/events in HTTP mode, on their own port in Socket Mode (`ops_app`)."""
+
     async def healthz(_: Request) -> Response:
         """Readiness: the database answers and is at the code's migration head (503 otherwise)."""
         status, payload = await run_in_threadpool(health)
@@ -147,13 +155,17 @@ def asgi_app(bolt: App, health, *, signing_secret: str,
     async def metrics_page(_: Request) -> Response:
         return Response(await run_in_threadpool(metrics.render), media_type=CONTENT_TYPE)
 
-    return Starlette(routes=[
-        Route("/slack/events", events, methods=["POST"]),
+    return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/healthz/ready", ready, methods=["GET"]),
         Route("/healthz/live", live, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
-    ])
+    ]
+
+
+def ops_app(health, metrics: Metrics) -> Starlette:
+    """Socket Mode's HTTP side: health and metrics only (Slack reaches the bot over its WebSocket)."""
+    return Starlette(routes=ops_routes(health, metrics))
 
 
 class ThreadedServer:

@@ -5,6 +5,7 @@ they know nothing of Slack.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -16,6 +17,8 @@ from bot.errors import Conflict, DomainError, NotFound
 from bot.workflow import Actor, ProjectSnapshot
 from storage import events, outbox, repo
 from storage.report import report_facts
+from bot.views.report import report_message
+from bot import fmt
 from storage.models import Item, Project, utcnow
 
 
@@ -225,6 +228,7 @@ class Service:
             report.update(completed_at=now.isoformat(), completed_by=actor.user_id)
             repo.audit(s, p.id, actor.user_id, "project_completed", surface,
                        {"schedule_confirmed": True, "schedule": schedule_state})
+            closing_posts(s, p, report, actor.user_id)  # before the lock: nothing is written after it
             if not repo.complete(s, p, actor.user_id, report, now):
                 raise Conflict("Someone else completed this project a moment ago.")
         return self.snapshot(project_id)
@@ -302,3 +306,26 @@ class Service:
         with self.session_factory() as s:
             p = repo.find_by_id(s, project_id)
             return p.checklist_ts if p else None
+
+
+log = logging.getLogger("addon_bot.service")
+
+CLOSING_KEYS = ("closing:{p}", "closing:{p}:lock")  # the closing report and the lock's line, in the outbox
+
+
+def closing_posts(s: Session, p: Project, report: dict, by: str) -> list[str]:
+    """The closing report and the line that the project is locked, in the project channel, through the
+    outbox in the transaction that locks the project: posted once, whatever retries or restarts."""
+    try:
+        text, blocks = report_message(report)
+    except Exception:  # noqa: BLE001 - a report that cannot be drawn never stops the completion
+        log.exception("the closing report of project %s could not be drawn; posting its first line", p.id)
+        text, blocks = (f"Closing report: {p.addon} for {p.biller_id}, go-live {p.golive.isoformat()}, "
+                        f"completed {str(report.get('completed_at') or '')[:10]}. `/addon report` shows it in full."), None
+    report_key, lock_key = (k.format(p=p.id) for k in CLOSING_KEYS)
+    outbox.enqueue(s, key=report_key, kind="closing_report", channel=p.channel_id, text=text, blocks=blocks,
+                   project_id=p.id)
+    outbox.enqueue(s, key=lock_key, kind="closing_note", channel=p.channel_id, project_id=p.id,
+                   text=f":lock: {p.addon} for {p.biller_id} is complete and archived by {fmt.user(by)}. "
+                        "Nothing on this project can change now.")
+    return [report_key, lock_key]

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     NUDGE_ESCALATE_AFTER: int = 3  # days past a reminder's threshold after which the manager is told too
     NUDGE_HOURS: str = "09:00-17:00"  # working hours, in each project's time zone, on its business days
     CS_HANDOFF_FILE: Optional[Path] = None
+    # The Biller Portal's search as a URL template ({biller_id}, optionally {date}); unset: alerts say the way there.
+    BILLER_PORTAL_URL: Optional[str] = None
     # Comma-separated Slack user ids who may change any project.
     ADMIN_USERS: str = ""
     # Check thresholds: JSON object {"check_id.name": value}, see bot/checks.
@@ -89,6 +91,21 @@ class Settings(BaseSettings):
             return None if v == "" else v
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("expected an http:// or https:// URL")
+        return v
+
+    @field_validator("BILLER_PORTAL_URL")
+    @classmethod
+    def _portal(cls, v):
+        if v is None or v.strip() == "":
+            return None
+        v = v.strip()
+        if not re.match(r"^https?://[^\s/|<>]+[^\s|<>]*$", v):
+            raise ValueError("expected an http:// or https:// URL template such as "
+                             "https://portal.example/search?biller={biller_id}")
+        names = set(re.findall(r"\{([^{}]*)\}", v))
+        if "biller_id" not in names or names - {"biller_id", "date"}:
+            raise ValueError("expected a URL template naming {biller_id} (and optionally {date}), "
+                             "such as https://portal.example/search?biller={biller_id}")
         return v
 
     @field_validator("PAYMENTS_API_URL", "SCHEDULE_API_URL")

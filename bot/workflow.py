@@ -112,6 +112,9 @@ class ItemView:
     case_status: Optional[str] = None
     case_external_id: Optional[str] = None
     case_url: Optional[str] = None
+    case_attempts: int = 0
+    case_next_at: Optional[datetime] = None
+    case_error: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ class Post(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     thread_key: Optional[str] = Field(default=None, max_length=200)  # post whose ts is the thread
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | moot
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | cancelled | moot
     attempts: int = Field(default=0)
     last_error: Optional[str] = Field(default=None, max_length=500)
     next_attempt_at: Optional[datetime] = None

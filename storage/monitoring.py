@@ -308,11 +308,12 @@ _REMEMBER = (update(Row)
              .values(message_ts=bindparam("ts"), channel_id=bindparam("channel")))
 
 
-def remember_summary_message(s: Session, post) -> None:
-    """Where a day's summary message is, on its daily_summary row too (the outbox's on_sent hook)."""
-    d = (post.payload.get("meta") or {}).get("date")
+def remember_summary_message(s: Session, post, day: Optional[date] = None) -> None:
+    """Where a day's summary message is (a catch-up's, for its days), on its daily_summary row too."""
+    d = day or (date.fromisoformat(post.payload["meta"]["date"]) if (post.payload.get("meta") or {}).get("date")
+                else None)
     if d and post.project_id:
-        s.connection().execute(_REMEMBER, {"pid": post.project_id, "day": date.fromisoformat(d), "ts": post.ts,
+        s.connection().execute(_REMEMBER, {"pid": post.project_id, "day": d, "ts": post.ts,
                                            "channel": post.channel_id})
 
 

@@ -4,8 +4,9 @@ of retries and reports, is bot.notify's."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
@@ -14,6 +15,8 @@ from storage import repo
 from storage.dbutil import insert_ignore
 from storage.models import Post, Project
 
+log = logging.getLogger("addon_bot.outbox")
+
 CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead sender
 
 
@@ -21,10 +24,11 @@ CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead se
 def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             blocks: Optional[list] = None, project_id: Optional[int] = None,
             thread_key: Optional[str] = None, meta: Optional[dict] = None,
-            ts: Optional[str] = None, edit_only: bool = False) -> Optional[Post]:
+            ts: Optional[str] = None, edit_only: bool = False, once: bool = False) -> Optional[Post]:
     """Store (or restate) the post `key`. Unchanged content is a no-op; changed
-    content of a post already sent is marked for an edit in place. Returns the
-    row when it existed before (None for a new post)."""
+    content of a post already sent is marked for an edit in place. `once`: never
+    restated (a second enqueue of the key changes nothing, whatever it says).
+    Returns the row when it existed before (None for a new post)."""
     content = {"text": text, "blocks": blocks or None, "meta": meta or {}, "edit_only": edit_only}
     if insert_ignore(s, Post, dict(
             idempotency_key=key, project_id=project_id, kind=kind, channel_id=channel,
@@ -32,10 +36,10 @@ def enqueue(s: Session, *, key: str, kind: str, channel: str, text: str,
             ts=ts, created_at=repo.now()), ["idempotency_key"]):
         return None  # new: stored as given
     row = _by_key(s, key)
-    if _same(row.payload, content) and (ts is None or ts == row.ts):
+    if once or (_same(row.payload, content) and (ts is None or ts == row.ts)):
         return row
     row.payload = {**content, "rev": int(row.payload.get("rev", 1)) + 1,
-                   "plain": row.payload.get("plain", False)}
+                   "plain": row.payload.get("plain", False), "permalink": row.payload.get("permalink")}
     if ts is not None and ts != row.ts:
         row.ts = ts
     if row.state == "sent":  # an edit in place of a post already sent
@@ -72,6 +76,45 @@ def post_exists(s: Session, key: str) -> bool:
 
 def post_ts(s: Session, key: str) -> Optional[str]:
     return s.execute(select(Post.ts).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+def post_of(s: Session, key: str) -> Optional[Post]:
+    return s.execute(select(Post).where(Post.idempotency_key == key)).scalars().first()
+
+
+def catch_up_of(s: Session, project_id: int, d) -> Optional[Post]:
+    """The catch-up post of the project that covers local date `d` (its meta lists the dates), if any."""
+    day = d.isoformat()
+    for row in s.execute(select(Post).where(Post.project_id == project_id, Post.kind == "catch_up")
+                         .order_by(Post.id)).scalars():
+        if day in ((row.payload or {}).get("meta") or {}).get("dates", ()):
+            return row
+    return None
+def post_state(s: Session, key: str) -> Optional[str]:
+    return s.execute(select(Post.state).where(Post.idempotency_key == key)).scalar_one_or_none()
+
+
+def cancel(s: Session, key: str, reason: str) -> bool:
+    """Never send `key` (its sender told a person it was not sent): state `cancelled`, no longer
+    due. False (and unchanged) when it was sent already or is being sent."""
+    row = _by_key(s, key)
+    if row is None or row.state in ("sent", "sending"):
+        return False
+    row.state, row.next_attempt_at, row.claimed_by = "cancelled", None, None
+    row.last_error = reason[:500]
+    s.add(row)
+    return True
+
+
+def note(s: Session, key: str, **meta) -> Optional[str]:
+    """Add `meta` to the post's metadata (read by its on-sent hook; the content is unchanged);
+    the post's state then (None: no such post)."""
+    row = _by_key(s, key)
+    if row is None:
+        return None
+    row.payload = {**row.payload, "meta": {**(row.payload.get("meta") or {}), **meta}}
+    s.add(row)
+    return row.state
 
 
 # ---- sending: what is due, claims, outcomes ----------------------------------------------
@@ -142,6 +185,24 @@ def mark_failed(s: Session, cur: Post, *, error: str, retry_at: datetime, final:
     s.add(cur)
 
 
+def still_wanted(s: Session, row: Post, check: Optional[Callable[[Session, Post], bool]]) -> bool:
+    """Before a claimed post is first sent: False (the row marked moot, never sent) when `check` says
+    its reason went away (a reminder whose item closed while it waited). Edits of a post already sent
+    always go, and a check that fails is no reason to drop a post: it is sent."""
+    if check is None or row.ts is not None:
+        return True
+    try:
+        with s.begin_nested():  # a failed check leaves the claim's transaction usable
+            if check(s, row):
+                return True
+            mark_moot(s, row.id)
+    except Exception:  # noqa: BLE001 - not knowing is no reason to drop a post
+        log.exception("post %s: could not tell whether it is still wanted; sending it", row.idempotency_key)
+        return True
+    log.info("post %s is moot (its reason went away before it was sent); not sending it", row.idempotency_key)
+    return False
+
+
 def mark_moot(s: Session, post_id: int) -> None:
     """A post that is no longer wanted (a reminder whose reason went away before it was sent):
     kept for the record, never sent (`moot` is not a state a sender takes)."""
@@ -158,7 +219,7 @@ def mark_old_plan(s: Session, project_id: int, old_golive, new_golive) -> list[s
     """The go-live moved: every daily summary already posted for the project stays,
     edited in place to say it is from the old plan (once). Returns the keys to send."""
     plain = f"From the old plan: go-live was {old_golive.isoformat()}; it is now {new_golive.isoformat()}."
-    rows = list(s.execute(select(Post).where(Post.project_id == project_id, Post.kind == "summary")
+    rows = list(s.execute(select(Post).where(Post.project_id == project_id, Post.kind.in_(("summary", "catch_up")))
                           .order_by(Post.id)).scalars())
     keys = []
     for row in rows:

@@ -244,6 +244,9 @@ def snapshot(s: Session, p: Project) -> ProjectSnapshot:
             case_status=cases[i.id].status if i.id in cases else None,
             case_external_id=cases[i.id].external_id if i.id in cases else None,
             case_url=cases[i.id].url if i.id in cases else None,
+            case_attempts=cases[i.id].attempts if i.id in cases else 0,
+            case_next_at=cases[i.id].next_attempt_at if i.id in cases else None,
+            case_error=cases[i.id].last_error if i.id in cases else None,
         )
         for i in s.execute(select(Item).where(Item.project_id == p.id).order_by(Item.number)).scalars()
     )

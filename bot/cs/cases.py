@@ -28,8 +28,10 @@ from bot.checklist import refresh_checklist
 from bot.cs import rules
 from bot.cs.intake import CasePayload, IntakeClient, IntakeError
 from bot.errors import DomainError, NotAllowed
+from bot.slack_answers import answer_of, lost_answer, transient
 from bot.reply import dm, ephemeral_or_dm, post_or_dm_team
 from bot.views import cs as csv
+from bot.views.case_state import delivery_state
 from bot.workflow import Actor, ProjectSnapshot
 from storage import cs as store
 from storage import repo
@@ -71,12 +73,13 @@ class Outcome:
     reason: Optional[str] = None
     external_id: Optional[str] = None
     url: Optional[str] = None
+    maybe_sent: bool = False  # retry: the announcement's answer was lost, it may be in CS_CHANNEL
 
 
 class AnnounceError(Exception):
-    def __init__(self, reason: str, final: bool):
+    def __init__(self, reason: str, final: bool, maybe_sent: bool = False):
         super().__init__(reason)
-        self.reason, self.final = reason, final
+        self.reason, self.final, self.maybe_sent = reason, final, maybe_sent
 
 
 class CaseDesk:
@@ -144,13 +147,16 @@ class CaseDesk:
             snap = repo.snapshot(s, repo.get_project(s, case.project_id))
         number = item.number if item else None
 
+        ts = None
         if case.external_id is None and self.intake is not None:
+            if self.cs_channel and case.attempts == 1:  # Client Services see it at once, "pending delivery"
+                ts = self._show_state(case, snap, number)
             try:
                 created = self._create_quickly(case, snap)
             except IntakeError as e:
                 if e.final:
-                    return self._fail(case, snap, number, e.reason, surface)
-                return self._retry(case, snap, number, e.reason, now, e.retry_after)
+                    return self._fail(case, snap, number, e.reason, surface, ts)
+                return self._retry(case, snap, number, e.reason, now, e.retry_after, ts)
             with repo.transaction(self.deps.session_factory) as s:
                 row = store.get_case(s, case.id)
                 row.external_id, row.url, row.last_error = created.id, created.url, None
@@ -162,15 +168,18 @@ class CaseDesk:
         announced = False
         if self.cs_channel:
             try:
-                link = self._announce(case, snap, number)
+                state = (f"delivered {csv.case_link(case.external_id, case.url)}" if case.external_id
+                         else "delivered: this message is the case")
+                _, link = self._announce(case, snap, number, state, ts)
                 announced = True
             except AnnounceError as e:
                 if case.external_id is None:  # no intake: the announcement is the case
                     if e.final:
                         return self._fail(case, snap, number, e.reason, surface)
-                    return self._retry(case, snap, number, e.reason, now, None)
+                    return self._retry(case, snap, number, e.reason, now, None, ts, maybe_sent=e.maybe_sent)
                 if not e.final:
-                    return self._retry(case, snap, number, f"announcing it: {e.reason}", now, None)
+                    return self._retry(case, snap, number, f"announcing it: {e.reason}", now, None, ts,
+                                       maybe_sent=e.maybe_sent)
                 self._tell_project(snap, csv.case_unannounced_text(case.external_id, case.url,
                                                                    self.cs_channel, e.reason),
                                    also=(case.requested_by,))
@@ -199,33 +208,80 @@ class CaseDesk:
                            subject=case.subject, description=case.description,
                            requested_by=case.requested_by, slack_permalink=case.slack_permalink)
 
-    def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int]) -> Optional[str]:
-        """Post the case in CS_CHANNEL (once: a retry first looks for an earlier post); its permalink."""
+    def _announce(self, case: Case, snap: ProjectSnapshot, number: Optional[int], state: str,
+                  ts: Optional[str] = None, *, post: bool = True,
+                  want_link: bool = True) -> tuple[Optional[str], Optional[str]]:
+        """Post the case in CS_CHANNEL with its delivery state, or edit its post in place (`ts`, or
+        found by its key after a first attempt: once, whatever the retries): (ts, permalink).
+        `post` False: only an edit of a post there is ((None, None) when there is none)."""
         client = self.deps.client
         text, blocks = csv.case_announcement(
             snap, case_id=case.id, item_number=number, subject=case.subject, description=case.description,
             requested_by=case.requested_by, key=case.idempotency_key, external_id=case.external_id,
-            url=case.url, permalink=case.slack_permalink)
+            url=case.url, permalink=case.slack_permalink, state=state)
+        posting = False
         try:
             ensure_internal_channel(client, self.cs_channel)
-            ts = self._already_announced(case) if case.attempts > 1 else None
+            if ts is None and (case.attempts > 1 or not post):
+                ts = self._already_announced(case)
+            if ts is not None:
+                ts = self._edit(ts, text, blocks)
+            if ts is None and not post:
+                return None, None
             if ts is None:
+                posting = True
                 ts = client.chat_postMessage(
                     channel=self.cs_channel, text=text, blocks=blocks, unfurl_links=False,
                     metadata={"event_type": METADATA_EVENT, "event_payload": {"key": case.idempotency_key}},
                 )["ts"]
+        except AnnounceError:
+            raise
         except NotAllowed as e:
             raise AnnounceError(f"CS_CHANNEL {e.message}", final=True) from None
         except SlackApiError as e:
-            err = e.response.get("error") if e.response is not None else "unknown"
+            status, err = answer_of(e)
+            if posting and lost_answer(status, err):  # it may be there: the next attempt looks first
+                raise AnnounceError(f"Slack did not confirm the post in the Client Services channel (`{err}`); "
+                                    "it may have been posted", final=False, maybe_sent=True) from None
             raise AnnounceError(f"Slack refused the post in the Client Services channel (`{err}`)",
                                 final=err in FINAL_SLACK) from None
         except Exception as e:  # noqa: BLE001 - network trouble: worth another attempt
+            if posting:
+                raise AnnounceError(f"Slack did not answer the post in the Client Services channel "
+                                    f"({type(e).__name__}); it may have been posted", final=False,
+                                    maybe_sent=True) from None
             raise AnnounceError(f"Slack did not answer ({type(e).__name__})", final=False) from None
+        if not want_link:
+            return ts, None
         try:
-            return client.chat_getPermalink(channel=self.cs_channel, message_ts=ts)["permalink"]
+            return ts, client.chat_getPermalink(channel=self.cs_channel, message_ts=ts)["permalink"]
         except Exception:  # noqa: BLE001 - the link is a convenience; the case stands
             log.warning("no permalink for the announcement of case %s", case.id)
+            return ts, None
+
+    def _edit(self, ts: str, text: str, blocks: list) -> Optional[str]:
+        """Edit the case's post (chat.update); None when it is gone (deleted): posted again then."""
+        try:
+            self.deps.client.chat_update(channel=self.cs_channel, ts=ts, text=text, blocks=blocks)
+            return ts
+        except SlackApiError as e:
+            if e.response is not None and e.response.get("error") in ("message_not_found", "cant_update_message"):
+                return None
+            raise
+
+    def _show_state(self, case: Case, snap: ProjectSnapshot, number: Optional[int],
+                    ts: Optional[str] = None, *, post: bool = True) -> Optional[str]:
+        """The case's post in CS_CHANNEL as its delivery stands now (the row read again); its ts, or
+        None when it could not be shown: the delivery goes on, and the next change shows it."""
+        with self.deps.session_factory() as s:
+            row = store.get_case(s, case.id)
+        state = delivery_state(status=row.status, external_id=row.external_id, url=row.url, attempts=row.attempts,
+                               next_at=row.next_attempt_at if row.last_error else None, error=row.last_error,
+                               tz=snap.tz)
+        try:
+            return self._announce(row, snap, number, state, ts, post=post, want_link=False)[0]
+        except AnnounceError as e:
+            log.info("case %s: its post in the Client Services channel is not shown now: %s", case.id, e.reason)
             return None
 
     def _already_announced(self, case: Case) -> Optional[str]:
@@ -235,7 +291,12 @@ class CaseDesk:
             msgs = self.deps.client.conversations_history(channel=self.cs_channel, oldest=str(oldest), limit=200,
                                                           include_all_metadata=True)["messages"]
         except SlackApiError as e:
-            log.info("case %s: could not look for an earlier announcement: %s", case.id, e.response.get("error"))
+            status, err = answer_of(e)
+            if transient(status, err):
+                # Not knowing is not "not posted": the look-up is tried again later, never the post blindly.
+                raise AnnounceError(f"I could not look for an earlier announcement in the Client Services "
+                                    f"channel (`{err}`); looking again later", final=False) from None
+            log.info("case %s: could not look for an earlier announcement: %s", case.id, err)
             return None
         for m in msgs or []:
             md = m.get("metadata") or {}
@@ -263,7 +324,7 @@ class CaseDesk:
         return Outcome(SENT, external_id=case.external_id, url=case.url)
 
     def _retry(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str, now: datetime,
-               retry_after: Optional[float]) -> Outcome:
+               retry_after: Optional[float], ts: Optional[str] = None, maybe_sent: bool = False) -> Outcome:
         with repo.transaction(self.deps.session_factory) as s:
             row = store.get_case(s, case.id)
             row.last_error = reason[:500]
@@ -272,12 +333,15 @@ class CaseDesk:
             attempts = row.attempts
         log.warning("case %s attempt %d failed, retrying at %s: %s", case.id, attempts,
                     row.next_attempt_at.isoformat(), reason)
+        self._refresh(case.project_id)  # the checklist says "retrying (attempt n, next at …)"
+        if self.cs_channel and self.intake is not None:  # its post in CS_CHANNEL too (without an intake there is none)
+            self._show_state(case, snap, number, ts, post=False)
         if attempts == STILL_PENDING_AFTER:
             self._tell_user(snap, case.requested_by, csv.case_still_pending_text(number, attempts, reason))
-        return Outcome(RETRY, reason=reason)
+        return Outcome(RETRY, reason=reason, maybe_sent=maybe_sent)
 
     def _fail(self, case: Case, snap: ProjectSnapshot, number: Optional[int], reason: str,
-              surface: str) -> Outcome:
+              surface: str, ts: Optional[str] = None) -> Outcome:
         with repo.transaction(self.deps.session_factory) as s:
             p = repo.lock_project(s, case.project_id)
             row = store.get_case(s, case.id)
@@ -299,6 +363,8 @@ class CaseDesk:
         log.error("case %s failed for good: %s", case.id, reason)
         text = csv.case_failed_text(number, case.subject, reason)
         self._refresh(case.project_id)
+        if self.cs_channel and self.intake is not None:
+            self._show_state(case, snap, number, ts, post=False)
         self._tell_project(snap, text)
         self._dm(case.requested_by, text)  # a DM notifies; the channel post may go unseen
         return Outcome(FAILED, reason=reason)

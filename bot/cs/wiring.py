@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from bot.checklist import refresh_checklist
 from bot.cs.cases import CaseDesk
 from bot.deps import Deps
 from bot.cs.content import DEFAULT_FILE, load_handoff
-from bot.cs.handoff import HandoffDesk
+from bot.cs.handoff import POST_KIND, HandoffDesk
 from bot.cs.intake import IntakeClient
 
 log = logging.getLogger("addon_bot.cs")
@@ -40,5 +41,10 @@ def attach(deps: Deps) -> list[Callable[[], None]]:
         log.warning("neither CS_CASES_URL nor CS_CHANNEL is set: `/addon case` will refuse")
     deps.cases = CaseDesk(deps, intake)
     deps.handoffs = HandoffDesk(deps, content)
+    if deps.notifier is None:
+        raise RuntimeError("the Client Services part posts through the outbox: attach monitoring first")
+    deps.notifier.on_sent[POST_KIND] = deps.handoffs.recorded
+    # Confirmed on the tick (after a lost answer): the checklist shows it then.
+    deps.notifier.after_sent[POST_KIND] = lambda post: refresh_checklist(deps, post.project_id)
     deps.ticks.append(deps.cases.tick)
     return stoppers

@@ -4,13 +4,18 @@ bot.monitoring.rules; the alert message edits itself through the outbox."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot import fmt
 from bot.commands import parse_text
 from bot.errors import BadInput, Conflict
 from bot.handlers.common import actor_of, clicked, guard, input_value, project_id_of, state_values, view_meta
 from bot.monitoring.rules import local_now, yesterday
 from bot.views.alerts import details_modal, dismiss_modal
-from bot.views.ids import A_ALERT_ACK, A_ALERT_DETAILS, A_ALERT_DISMISS, A_ALERT_ITEM, A_ALERT_UNDO, V_ALERT_DISMISS
+from bot.views.blocks import context
+from bot.views.ids import (
+    A_ALERT_ACK, A_ALERT_DETAILS, A_ALERT_DISMISS, A_ALERT_ITEM, A_ALERT_UNDO, A_SHOW_DAY, V_ALERT_DISMISS,
+)
 from bot.views.monitoring import computed_now_note, project_title, summary_message
 from bot.reply import tell
 from bot.workflow import ensure_can_read
@@ -94,6 +99,24 @@ def register(app, deps) -> None:
             return  # not a modal of ours: nothing to do
         desk.act(actor_of(context), aid, "dismiss", reason=reason, surface="modal")
 
+    @app.action(A_SHOW_DAY)
+    @guard
+    def show_day(ack, body, context, respond, client):
+        ack()
+        raw = clicked(body)[1].get("d")
+        try:
+            d = date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            d = None
+        if d is None:
+            raise BadInput("That button names no day I can read; nothing was shown.")
+        actor = actor_of(context)
+        ensure_can_read(actor)
+        p, facts, _ = deps.monitor.summary_for(project_id_of(context), d)
+        text, blocks = summary_message(p, facts)
+        text, blocks = _with_data_note(deps, text, blocks)
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
     @app.event("reaction_added")
     @guard
     def reaction(event, context, client, body):
@@ -126,4 +149,13 @@ def summary_command(deps, cmd, actor, body, respond, client, context) -> None:
     text, blocks = summary_message(p, facts)
     if not stored:
         blocks.append(computed_now_note(deps.settings.SUMMARY_TIME, p.tz))
+    text, blocks = _with_data_note(deps, text, blocks)
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def _with_data_note(deps, text: str, blocks: list) -> tuple[str, list]:
+    """A summary shown on request says it is simulated data when it is, like the posted ones."""
+    note = deps.notifier.data_note if deps.notifier is not None else None
+    if not note:
+        return text, blocks
+    return f"{text} {note}", list(blocks)[:49] + [context(note)]

@@ -15,6 +15,7 @@ from bot.cs import handoff as hd
 from bot.cs import rules
 from bot.cs.cases import RETRY, SENT, Outcome
 from bot.errors import DomainError
+from bot.notify import SENT as SENT_NOW
 from bot.handlers.common import (
     actor_of,
     audit_surface,
@@ -119,7 +120,8 @@ def register(app, deps) -> None:
             outcome = Outcome(RETRY, reason="an unexpected error on our side (logged)")
         if outcome is None or outcome.state == RETRY:
             reason = outcome.reason if outcome else "another attempt is under way"
-            tell({"body": body, "client": client, "context": context}, csv.case_queued_text(number, reason))
+            tell({"body": body, "client": client, "context": context},
+                 csv.case_queued_text(number, reason, maybe_sent=bool(outcome and outcome.maybe_sent)))
         elif outcome.state == SENT and not deps.service.snapshot(pid).open_items:
             tell({"body": body, "client": client, "context": context},
                  "No items are open on step 2 now: mark it done with `/addon done address NOTE`.")
@@ -173,11 +175,12 @@ def register(app, deps) -> None:
             return
         ack()
         context["channel_id"] = deps.service.snapshot(pid).channel_id
-        snap = deps.handoffs.send(actor_of(context), pid, meta.get("c"), audit_surface(body))
-        refresh_checklist(deps, snap)
+        sent = deps.handoffs.send(actor_of(context), pid, meta.get("c"), audit_surface(body))
+        refresh_checklist(deps, sent.snap)
+        a = sent.attempt
         tell({"body": body, "client": client, "context": context},
-             f"Handoff sent to {fmt.channel(snap.shared_channel_id)}. Step 3 (Transition to Client Services) "
-             "is done; the checklist shows when the biller acknowledges it.")
+             csv.handoff_sent_text(sent.channel) if a.state == SENT_NOW else
+             csv.handoff_unconfirmed_text(sent.channel, a.error, a.maybe_sent))
 
     @app.action(csv.A_HANDOFF_ACK)
     @guard

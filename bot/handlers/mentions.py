@@ -13,9 +13,9 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot.cs import handoff as hd
 from bot.cs import rules
 from bot.handlers.common import guard
-from bot.reply import post_or_dm_team
 from bot.views import cs as csv
 
 log = logging.getLogger("addon_bot.handlers.mentions")
@@ -37,29 +37,32 @@ def register(app, deps) -> None:
             client.chat_postEphemeral(channel=channel, user=user, text=csv.internal_mention_help())
             return
         handoffs = deps.handoffs
+        # Keyed by the biller's message: a retried event, a lost answer or a second instance never
+        # pings or answers twice (the outbox, bot.notify).
+        key = f"mention:{channel}:{event.get('ts')}"
         if plan.kind == rules.AVENUES:
             p = plan.project
             text = csv.avenues_answer(user, handoffs.avenues(p.biller_id if p else None),
                                       p.addon if p is not None else None)
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=text, unfurl_links=False)
+            handoffs.answer(channel, thread, f"{key}:answer", text, None)  # a completed project's rows are frozen
             return
         bot_user = deps.directory.home()[2]
-        told = _tell_specialist(deps, client, plan.project, user, channel, event,
+        told = _tell_specialist(deps, client, plan.project, user, channel, event, key,
                                 csv.mention_words(event.get("text") or "", bot_user))
-        if told:
+        if told == hd.SENT:
             text = csv.specialist_told_answer(user, plan.project.specialist_ids)
+        elif told == hd.QUEUED:
+            text = csv.specialist_queued_answer(user, plan.project.specialist_ids)
         else:
             text = ("Thanks for your message! I couldn't reach your implementation specialist just now; "
                     "please mention me again in a few minutes.")
-        client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+        handoffs.answer(channel, thread, f"{key}:answer", text, plan.project.id)
 
 
-def _tell_specialist(deps, client, snap, user: str, channel: str, event: dict, words: str) -> bool:
+def _tell_specialist(deps, client, snap, user: str, channel: str, event: dict, key: str, words: str) -> str:
     """Ping the specialist in the internal project channel; by DM if that channel is shared now."""
     try:
         permalink = client.chat_getPermalink(channel=channel, message_ts=event["ts"])["permalink"]
     except (SlackApiError, KeyError):
         permalink = None
-    text = csv.specialist_ping(snap, user, channel, words, permalink)
-    return post_or_dm_team(client, snap.channel_id, snap.specialist_ids or (snap.manager_id,), text,
-                           unfurl_links=False)
+    return deps.handoffs.tell_team(snap, f"{key}:ping", csv.specialist_ping(snap, user, channel, words, permalink))

@@ -14,6 +14,8 @@ from bot.checklist import show_checklist
 from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
 from bot.views.ids import V_MONITOR_REASON
+from bot.reply import tell
+from slack_sdk.errors import SlackApiError
 
 
 NOTE_MAX = 2000  # items, notes and reasons: the columns' length
@@ -58,6 +60,12 @@ def register(app, deps) -> None:
         for req in ("biller", "addon", "golive", "projected", "manager"):
             if not fields.get(req) and req not in errors:
                 errors[req] = "Required."
+        channel = meta.get("c")
+        if channel is None:  # opened from the App Home: the form names the channel
+            channel = input_value(vals, "channel")
+            why = _channel_problem(client, channel)
+            if why:
+                errors["channel"] = why
         if not errors:  # people of this organisation, and a shared channel that is shared
             for block, check in (("manager", lambda: ensure_members(deps.directory, [("manager", fields["manager"])])),
                                  ("specialists", lambda: ensure_members(deps.directory, [
@@ -72,24 +80,42 @@ def register(app, deps) -> None:
             return
         ack()
         actor = actor_of(context)
-        channel = meta.get("c")
         context["channel_id"] = channel
         cmd = cmds.NewProject(**fields)
         ensure_internal_channel(client, channel)
         snap = svc.register(actor, body.get("team", {}).get("id") or "", channel, cmd, "modal")
         show_checklist(deps, snap, new_message=True)
 
+    def _channel_problem(client, channel) -> str:
+        """Why the picked channel cannot hold a project (empty: it can)."""
+        if not isinstance(channel, str) or channel[:1] not in ("C", "G"):
+            return "Pick the project's internal channel."
+        if svc.project_in_channel(channel) is not None:
+            return "That channel already has an open post-live project; pick another."
+        try:
+            info = ensure_internal_channel(client, channel) or {}
+        except DomainError:
+            return ("That channel is shared with another organisation (Slack Connect), where internal project "
+                    "details never go: pick an internal one.")
+        except SlackApiError:
+            return "I cannot see that channel: invite me there first (`/invite @addon-bot`)."
+        if not info.get("is_member", True):
+            return "I am not in that channel yet: invite me there first (`/invite @addon-bot`), then register."
+        return ""
+
     @app.view(views.V_COMPLETE)
     @guard
     def submit_complete(ack, body, client, context):
         meta = view_meta(body)
-        if meta.get("sched"):  # the schedule decides (bot.completion)
-            try:
-                complete_project(deps, actor_of(context), meta["p"], "modal")
-            except DomainError as e:
-                ack(response_action="update", view=views.refusal_modal(e.message[:2900]))
-                return
+        actor = actor_of(context)
+        if meta.get("sched"):  # the schedule decides (bot.completion): asked only after the ack
+            # The modal closes at once and the answer comes as a message: a views.update racing the
+            # ack's own response_action could be overwritten by it (the ack is applied when Slack reads it).
             ack()
+            snap = complete_project(deps, actor, meta["p"], "modal")  # a refusal is told by guard, in words
+            tell({"body": body, "client": client, "context": context},
+                 f"{snap.addon} for {snap.biller_id} is complete: the schedule's status is set and the project "
+                 "is archived. The closing report is in the project channel.")
             return
         confirmed = "all_100" in (input_value(state_values(body["view"]), "schedule", "confirm") or [])
         if not confirmed:
@@ -97,11 +123,12 @@ def register(app, deps) -> None:
                 errors={"schedule": "Confirm every item on the project schedule is at 100% to complete."})
             return
         try:
-            complete_project(deps, actor_of(context), meta["p"], "modal", confirmed=True)
+            svc.check_complete(actor, meta["p"])  # the rules only (the database): the refusal stays in the modal
         except DomainError as e:
             ack(response_action="errors", errors={"schedule": e.message[:150]})
             return
         ack()
+        complete_project(deps, actor, meta["p"], "modal", confirmed=True)  # a refusal now is told by guard
 
     @app.view(views.V_CONFIRM_MONITOR)
     @guard

@@ -28,12 +28,13 @@ log = logging.getLogger("addon_bot.alerts")
 
 class AlertDesk:
     def __init__(self, session_factory, service: Service, notifier: Optional[Notifier],
-                 clock: Callable, managers_channel: Optional[str] = None):
+                 clock: Callable, managers_channel: Optional[str] = None, *, portal_url: Optional[str] = None):
         self.sf = session_factory
         self.service = service
         self.notifier = notifier
         self.clock = clock
         self.managers_channel = managers_channel
+        self.portal_url = portal_url  # BILLER_PORTAL_URL: the alerts link to the Biller Portal's search
         self.schedule_text = None  # step 4's schedule line for checklist edits (bot.schedule.wiring)
 
     def alert_at(self, channel: str, ts: str) -> Optional[int]:
@@ -71,7 +72,7 @@ class AlertDesk:
             store.set_alert_state(s, a, new, actor.user_id, now, reason)
             repo.audit(s, p.id, actor.user_id, f"alert_{new}", surface,
                        {"alert": a.id, "check": a.check_id, "date": a.local_date.isoformat(), "reason": reason})
-            keys = restate_alert(s, p, a, self.managers_channel)
+            keys = restate_alert(s, p, a, self.managers_channel, portal_url=self.portal_url)
             keys.append(refresh_checklist(s, p, self.schedule_text))
         self._send(keys)
         return a
@@ -86,7 +87,7 @@ class AlertDesk:
             store.undo_alert_state(s, a, actor.user_id)
             repo.audit(s, p.id, actor.user_id, "alert_undo", surface,
                        {"alert": a.id, "check": a.check_id, "undid": was, "now": a.state})
-            keys = restate_alert(s, p, a, self.managers_channel)
+            keys = restate_alert(s, p, a, self.managers_channel, portal_url=self.portal_url)
             keys.append(refresh_checklist(s, p))
         self._send(keys)
         return a
@@ -121,7 +122,7 @@ class AlertDesk:
             a = store.link_alert_item(s, aid, item_id, f"item #{number}")
             p = repo.find_by_id(s, pid)
             repo.audit(s, pid, actor.user_id, "alert_item", surface, {"alert": aid, "item": number})
-            keys = restate_alert(s, p, a, self.managers_channel)
+            keys = restate_alert(s, p, a, self.managers_channel, portal_url=self.portal_url)
             keys.append(refresh_checklist(s, p, self.schedule_text))
         self._send(keys)
         return p, number

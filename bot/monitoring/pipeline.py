@@ -33,12 +33,16 @@ from typing import Callable, Iterator, Mapping, Optional
 from bot.checks import Finding
 from bot.errors import ProjectLocked
 from bot.monitoring.judge import Target, judge_day, process_pool, submit
-from bot.monitoring.posts import facts_for, latest_line, post_alert, post_summary, refresh_checklist, restate_alert
+from bot.monitoring.posts import (
+    catch_up_key, day_post, facts_for, latest_line, post_alert, post_catch_up, post_summary, refresh_checklist,
+    restate_alert,
+)
 from bot.monitoring.rules import (
     CATCH_UP_DAYS, SummaryFacts, date_range, due_days, latest_due, local_now, yesterday,
 )
 from bot.notify import DrainResult, Notifier
 from bot.summary import DaySummary
+from bot.views.catch_up import FOLD_MIN
 from storage import repo
 from storage.models import Project
 from storage.monitoring import (
@@ -61,6 +65,14 @@ class DayResult:
     new_alerts: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Fold:
+    """The days of a project folded into one catch-up message, and that message's key."""
+
+    key: str
+    dates: frozenset
+
+
 class Monitor:
     def __init__(self, session_factory, source, notifier: Optional[Notifier], *,
                  clock: Callable[[], datetime], summary_time: dtime,
@@ -79,6 +91,7 @@ class Monitor:
         self.thresholds = dict(thresholds or {})
         self.default_calendar = default_calendar  # public holidays for projects that name none
         self.managers_channel = managers_channel
+        self.portal_url: Optional[str] = None  # BILLER_PORTAL_URL, for the alerts' link to the Biller Portal
         self.me = me or (notifier.me if notifier else "monitor")
 
     # ---- read and judge (shared by every path; see bot.monitoring.judge) -----------------------
@@ -159,8 +172,11 @@ class Monitor:
             try:
                 with repo.transaction(self.sf) as s:
                     for p, judged in ready:
+                        fold = self._fold(s, p, [d for d, *_ in judged])
                         for d, days, findings, stored in judged:
-                            results.append(self._record_one(s, p, d, days, findings, stored, clock()))
+                            results.append(self._record_one(s, p, d, days, findings, stored, clock(), fold))
+                        if fold is not None:
+                            self._post_catch_up(s, p, fold, results)
             except Exception:  # noqa: BLE001 - nothing of the chunk was stored; released, retried later
                 log.exception("recording projects %s failed", [p.id for p, _ in ready])
                 results = [r for r in results if r.status == "failed"]
@@ -173,10 +189,30 @@ class Monitor:
             release_day(self.sf, p.id, d, self.me)
         return [DayResult(p.id, d, "failed") for d in dates]
 
-    def _record_one(self, s, p: Project, d: date, days, findings, stored, now: datetime) -> DayResult:
+    def _fold(self, s, p: Project, dates: list[date]) -> Optional[Fold]:
+        """More than three days of the project due at once with no message yet: one catch-up for them."""
+        if len(dates) < FOLD_MIN:  # the usual pass (a day or two): nothing to look up
+            return None
+        new = [d for d in dates if day_post(s, p.id, d) is None]
+        return Fold(catch_up_key(p.id, min(new)), frozenset(new)) if len(new) >= FOLD_MIN else None
+
+    def _post_catch_up(self, s, p: Project, fold: Fold, results: list[DayResult]) -> None:
+        """The catch-up of the days recorded (a day that failed is posted on its own when retried)."""
+        done = sorted(r.local_date for r in results if r.project_id == p.id and r.local_date in fold.dates
+                      and r.status in ("summarised", "restated", "unchanged"))
+        if not done:
+            return
+        try:  # anything else sinks the chunk: its days are released and caught up again, none stored unshown
+            with repo.savepoint(s):
+                post_catch_up(s, lock_open_project(s, p.id), done)
+        except ProjectLocked:
+            log.info("project %s was completed meanwhile: its catch-up is not posted", p.id)
+
+    def _record_one(self, s, p: Project, d: date, days, findings, stored, now: datetime,
+                    fold: Optional[Fold] = None) -> DayResult:
         try:
             with repo.savepoint(s):
-                return self._record(s, p, d, days, findings, stored, now)
+                return self._record(s, p, d, days, findings, stored, now, fold)
         except ProjectLocked:
             return DayResult(p.id, d, "completed")
         except repo.DatabaseError as e:
@@ -193,8 +229,10 @@ class Monitor:
         return DayResult(p.id, d, "failed")
 
     def _record(self, s, p: Project, d: date, days: list[DaySummary], findings: list[Finding],
-                stored: dict[date, DaySummary], now: datetime) -> DayResult:
-        """Store the day, its alerts and its posts, while holding its claim."""
+                stored: dict[date, DaySummary], now: datetime, fold: Optional[Fold] = None) -> DayResult:
+        """Store the day, its alerts and its posts, while holding its claim. A day of a
+        catch-up (`fold`) is stored and its alerts sent as any day's; its summary is a
+        line of the catch-up message, posted once its days are recorded."""
         summary = days[-1]
         proj = lock_open_project(s, p.id)  # ProjectLocked when completed meanwhile
         saved = save_day(s, proj, summary, self.me, now)
@@ -209,9 +247,12 @@ class Monitor:
         restated = saved.restated
         # A day summarised for the first time has no alerts but the ones just raised.
         checks = tuple(dict.fromkeys(e.alert.check_id for e in events)) if saved.first else None
-        post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated, checks))
+        folded = fold is not None and d in fold.dates
+        if not folded:
+            post_summary(s, proj, facts_for(s, proj, summary, stored, fresh, restated, checks))
         for ev in events:
-            post_alert(s, proj, ev.alert, ev.lead, self.managers_channel)
+            post_alert(s, proj, ev.alert, ev.lead, self.managers_channel,
+                       thread_key=fold.key if folded else None, portal_url=self.portal_url)
         refresh_checklist(s, proj, self.schedule_text)
         stored[d] = summary
         status = "summarised" if saved.first else ("restated" if saved.changed else "unchanged")
@@ -224,7 +265,7 @@ class Monitor:
             return
         resolve_alert(s, a, now, "the payments source was read on a later run")
         repo.audit(s, proj.id, "addon-bot", "alert_resolved", "scheduler", {"alert": a.id, "auto": True})
-        restate_alert(s, proj, a, self.managers_channel)
+        restate_alert(s, proj, a, self.managers_channel, portal_url=self.portal_url)
 
     def _restate_recent(self, s, proj: Project, earlier: list[DaySummary], stored, fresh, now: datetime) -> None:
         """Recent days read again whose numbers moved (late returns): store them and edit their posts."""

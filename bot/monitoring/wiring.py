@@ -23,11 +23,11 @@ from bot.gateway import Gateway
 from bot.monitoring.alerts import AlertDesk
 from bot.monitoring.digest import DigestDesk
 from bot.monitoring.pipeline import Monitor
+from bot.monitoring.posts import day_post_sent
 from bot.notify import SIMULATED_NOTE, Notifier
 from bot.payments import PaymentsClient
 from bot.payments.simulator import Simulator
 from bot.settings import SIMULATED
-from storage import monitoring as store
 
 log = logging.getLogger("addon_bot.monitoring")
 
@@ -55,16 +55,20 @@ def build(deps: Deps, source) -> Monitor:
     clock = lambda: deps.clock()  # noqa: E731 - read at call time: tests swap deps.clock
     notifier = Notifier(sending_client(deps.client), deps.session_factory, clock,
                         managers_channel=s.MANAGERS_CHANNEL)
-    notifier.on_sent["summary"] = store.remember_summary_message
+    sent = lambda s_, post: day_post_sent(s_, post, s.MANAGERS_CHANNEL, s.BILLER_PORTAL_URL)  # noqa: E731
+    notifier.on_sent["summary"] = sent
+    notifier.on_sent["catch_up"] = sent
     if s.PAYMENTS_API_URL == SIMULATED or getattr(source, "simulated", False):
         notifier.data_note = SIMULATED_NOTE
     monitor = Monitor(deps.session_factory, source, notifier, clock=clock, summary_time=s.summary_time,
                       thresholds=s.check_thresholds, managers_channel=s.MANAGERS_CHANNEL, me=notifier.me,
                       default_calendar=s.DEFAULT_CALENDAR)
     monitor.source_token = s.PAYMENTS_API_TOKEN
+    monitor.portal_url = s.BILLER_PORTAL_URL
     deps.monitor = monitor
     deps.notifier = notifier
-    deps.alerts = AlertDesk(deps.session_factory, deps.service, notifier, clock, s.MANAGERS_CHANNEL)
+    deps.alerts = AlertDesk(deps.session_factory, deps.service, notifier, clock, s.MANAGERS_CHANNEL,
+                            portal_url=s.BILLER_PORTAL_URL)
     deps.digest = DigestDesk(deps.session_factory, notifier, clock, s.DIGEST_TIME, deps.directory.user_tz,
                              s.DEFAULT_TIMEZONE)
     return monitor

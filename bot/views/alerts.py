@@ -9,7 +9,8 @@ starts `check: <id>` and names the project and the local date.
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Optional
+from urllib.parse import quote
 
 from bot import fmt
 from bot.monitoring.rules import FINAL_STATES, UNDO_WINDOW, UNDOABLE, state_words
@@ -68,7 +69,26 @@ def state_line(alert, tz: str) -> str:
     return line
 
 
-def _guidance(p, alert) -> str:
+def portal_search(template: str, biller_id: str, d: date) -> str:
+    """BILLER_PORTAL_URL with the biller id (and `{date}`, if it names one) filled in, URL-quoted."""
+    return template.replace("{biller_id}", quote(biller_id, safe="")).replace("{date}", fmt.day(d))
+
+
+def _where(p, alert, summary_link: Optional[str], portal_url: Optional[str]) -> str:
+    d = fmt.day(alert.local_date)
+    if summary_link:
+        summary = f"{fmt.link(summary_link, f'the summary of {d}')}, with this alert in its thread"
+    else:
+        summary = f"in {fmt.channel(p.channel_id)}, {d}, with this alert in its thread"
+    if portal_url:
+        portal = fmt.link(portal_search(portal_url, p.biller_id, alert.local_date),
+                          f"search biller {p.biller_id}") + f" (payments of {d})"
+    else:
+        portal = f"Search > Payments, biller `{p.biller_id}`, {d}"
+    return f"*The day's summary*: {summary} · *Biller Portal*: {portal}"
+
+
+def _guidance(p, alert, summary_link: Optional[str] = None, portal_url: Optional[str] = None) -> str:
     lines = []
     sure = how_sure(alert.evidence or {})
     if sure:
@@ -81,14 +101,15 @@ def _guidance(p, alert) -> str:
         lines.append(f"*Next step*: {step}.")
     who = ", ".join(fmt.user(u) for u in (getattr(p, "specialist_ids", None) or [])) or "none named yet"
     lines.append(f"*Specialist*: {who} · *Project channel*: {fmt.channel(p.channel_id)}")
-    lines.append(f"*The day's summary*: in {fmt.channel(p.channel_id)}, {fmt.day(alert.local_date)}, with this "
-                 f"alert in its thread · *Biller Portal*: Search > Payments, biller `{p.biller_id}`, "
-                 f"{fmt.day(alert.local_date)}")
+    lines.append(_where(p, alert, summary_link, portal_url))
     return "\n".join(lines)
 
 
-def alert_message(p, alert, repeats: Iterable[date] = ()) -> tuple[str, list[Block]]:
-    """The alert as the manager (and MANAGERS_CHANNEL) sees it; edits itself as people act."""
+def alert_message(p, alert, repeats: Iterable[date] = (), *, summary_link: Optional[str] = None,
+                  portal_url: Optional[str] = None) -> tuple[str, list[Block]]:
+    """The alert as the manager (and MANAGERS_CHANNEL) sees it; edits itself as people act.
+    `summary_link`: the day's summary message (its permalink, once posted); `portal_url`:
+    BILLER_PORTAL_URL, the Biller Portal's search (unset: the way there in words)."""
     icon = SEVERITY_ICON.get(alert.severity, ":warning:")
     d = alert.local_date
     sure = how_sure(alert.evidence or {})
@@ -97,7 +118,7 @@ def alert_message(p, alert, repeats: Iterable[date] = ()) -> tuple[str, list[Blo
     blocks: list[Block] = [
         section(f"{icon} *Payments alert: {project_title(p)}* ({alert.severity}): "
                 f"{check_words(alert.check_id)}\n{alert.message}" + (f"\n_{sure.capitalize()}._" if sure else "")),
-        section(_guidance(p, alert), accessory=button("Details", A_ALERT_DETAILS, value(p=p.id, a=alert.id))),
+        section(_guidance(p, alert, summary_link, portal_url), accessory=button("Details", A_ALERT_DETAILS, value(p=p.id, a=alert.id))),
     ]
     reps = sorted(repeats)
     if reps:

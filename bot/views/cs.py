@@ -65,7 +65,9 @@ def case_modal(p: ProjectSnapshot, item: Optional[ItemView], text: Optional[str]
 
 def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional[int], subject: str,
                       description: str, requested_by: str, key: str, external_id: Optional[str],
-                      url: Optional[str], permalink: Optional[str]) -> tuple[str, list[Block]]:
+                      url: Optional[str], permalink: Optional[str],
+                      state: Optional[str] = None) -> tuple[str, list[Block]]:
+    """The case in CS_CHANNEL; `state` (bot.views.case_state) is its delivery, edited in place as it changes."""
     if external_id:
         case = fmt.link(url, external_id) if url else external_id
     else:
@@ -79,6 +81,8 @@ def case_announcement(p: ProjectSnapshot, *, case_id: int, item_number: Optional
         mrkdwn(f"*Project*\nproject {p.id}" + (f", item #{item_number}" if item_number else "")
                + f" in {fmt.channel(p.channel_id)}"),
     ]
+    if state:
+        fields.append(mrkdwn(f"*Delivery*\n{state}"))
     link = fmt.link(permalink, "project checklist") if permalink else "no checklist link"
     notes = [f"Escalated by the delivery team after go-live · {link} · ref `{key[:12]}`"]
     if not external_id:
@@ -106,8 +110,12 @@ def case_sent_text(item_number: Optional[int], external_id: str, url: Optional[s
     return f":white_check_mark: Client Services case {case_link(external_id, url)} is open{what}.{where}"
 
 
-def case_queued_text(item_number: Optional[int], reason: str) -> str:
+def case_queued_text(item_number: Optional[int], reason: str, maybe_sent: bool = False) -> str:
     what = f" for item #{item_number}" if item_number else ""
+    if maybe_sent:  # the announcement's answer was lost: say so, never "not sent"
+        return (f":hourglass_flowing_sand: The Client Services case{what} is saved; {reason}. I'm checking: "
+                "I look for it in the Client Services channel before any new attempt, so it appears there "
+                "once, and I will tell you when it is confirmed. The checklist shows it as pending delivery.")
     return (f":hourglass_flowing_sand: The Client Services case{what} is saved but not delivered yet: "
             f"{reason}. I keep trying every few minutes with the same idempotency key, so it will not be "
             "duplicated, and I will tell you when it is open. The checklist shows it as pending delivery.")
@@ -136,6 +144,29 @@ def case_unannounced_text(external_id: str, url: Optional[str], cs_channel: str,
 # ---- the handoff ----------------------------------------------------------------------------
 def _bullets(lines) -> str:
     return "\n".join(f"• {x}" for x in lines)
+
+
+def handoff_sent_text(channel: str) -> str:
+    return (f"Handoff sent to {fmt.channel(channel)}. Step 3 (Transition to Client Services) is done; the "
+            "checklist shows when the biller acknowledges it.")
+
+
+def handoff_unconfirmed_text(channel: str, error: Optional[str], maybe_sent: bool) -> str:
+    """The handoff's first attempt was not confirmed; the outbox goes on (looking before posting)."""
+    if maybe_sent:
+        what = (f"Slack did not confirm the handoff in {fmt.channel(channel)} (`{error}`): it may have been "
+                "posted. I'm checking: I look for it in the channel before any new attempt, so it appears "
+                "there once.")
+    else:
+        what = (f"Slack did not take the handoff for {fmt.channel(channel)} yet (`{error}`); nothing was "
+                "posted. It is queued and I keep trying, so it appears there once.")
+    return (f":hourglass_flowing_sand: {what} Step 3 is marked done when it is confirmed, and I'll tell you "
+            "by DM.")
+
+
+def handoff_confirmed_text(channel: str) -> str:
+    return (f":white_check_mark: The handoff is confirmed in {fmt.channel(channel)}: Step 3 (Transition to "
+            "Client Services) is done.")
 
 
 def handoff_message(p: ProjectSnapshot, av: Avenues, handoff_id: Optional[int]) -> tuple[str, list[Block]]:
@@ -246,6 +277,12 @@ def avenues_answer(user_id: str, av: Avenues, addon: Optional[str]) -> str:
 def specialist_told_answer(user_id: str, specialists: tuple[str, ...]) -> str:
     who = ", ".join(fmt.user(u) for u in specialists) or "your implementation specialist"
     return (f"Thanks {fmt.user(user_id)}! I've let your implementation specialist ({who}) know; "
+            "they will reply here.")
+
+
+def specialist_queued_answer(user_id: str, specialists: tuple[str, ...]) -> str:
+    who = ", ".join(fmt.user(u) for u in specialists) or "your implementation specialist"
+    return (f"Thanks {fmt.user(user_id)}! I'm passing your message to your implementation specialist ({who}); "
             "they will reply here.")
 
 

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from bot import fmt
 from bot.monitoring.digest_rules import digest_rows
-from bot.views.blocks import Block, context, divider, plain, section
+from bot.views.blocks import Block, button, context, divider, plain, section, value
+from bot.views.ids import A_HOME_REGISTER
 from bot.workflow import ProjectSnapshot
 
 MAX_ROWS = 20  # per section: Home views hold 100 blocks
@@ -22,7 +23,7 @@ def _open_button(p: ProjectSnapshot) -> dict:
 
 
 def home_view(user_id: str, mine: list[ProjectSnapshot], team: list[ProjectSnapshot],
-              completed: list[ProjectSnapshot], now: datetime) -> dict:
+              completed: list[ProjectSnapshot], now: datetime, *, can_register: bool = True) -> dict:
     today = now.date()
     blocks: list[Block] = [{"type": "header", "text": plain("Your post-live projects", 150)}]
     if mine:
@@ -47,8 +48,11 @@ def home_view(user_id: str, mine: list[ProjectSnapshot], team: list[ProjectSnaps
     if not mine and not team:
         blocks.append(section("You have no open post-live projects."))
     blocks.append(divider())
-    blocks.append(section("*Register a project*: in its internal project channel, `/addon new` opens the "
-                          "form (or give every field in one line; `/addon help` shows them)."))
+    if can_register:
+        blocks.append(section("*Register a project*: the form asks for its internal project channel. In that "
+                              "channel, `/addon new` opens the same form (or give every field in one line; "
+                              "`/addon help` shows them).",
+                              accessory=button("Register a project", A_HOME_REGISTER, value(), style="primary")))
     if completed:
         blocks.append(section("*Last completed*\n" + "\n".join(
             f"• {p.biller_id} · {fmt.clip(p.addon, 60)} · completed "

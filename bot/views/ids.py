@@ -38,6 +38,8 @@ A_ALERT_DISMISS = "alert_dismiss"
 A_ALERT_UNDO = "alert_undo"
 A_ALERT_DETAILS = "alert_details"
 V_ALERT_DISMISS = "alert_dismiss_reason"
+A_SHOW_DAY = "summary_show_day"  # a day's full summary from a catch-up message
+A_HOME_REGISTER = "home_register"  # the App Home's "Register a project": the form with a channel picker
 
 # ---- nudges (reminders with snooze)
 A_NUDGE_ACT = "nudge_act"

@@ -9,8 +9,9 @@ from typing import Any, Iterable, Optional
 
 from bot import fmt
 from bot.commands import HELP_LINES, USAGE
-from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ProjectSnapshot
+from bot.workflow import DONE, NOT_APPLICABLE, STEPS, ItemView, ProjectSnapshot
 from bot.views.timezones import tz_select
+from bot.views.case_state import delivery_state
 from bot.views.blocks import (
     Block, button, context, divider, text_size, input_block, modal, mrkdwn, plain, section, text_element, value,
 )
@@ -180,13 +181,11 @@ def _item_blocks(p: ProjectSnapshot, clip: int = 2000) -> list[Block]:
         if it.status == "open":
             line = f":small_orange_diamond: *#{it.number}* {text}"
             if it.case_status == "failed":
-                line += "\nThe Client Services case for it was refused; remedy it or open a case again."
+                line += f"\n{_case_words(it, p.tz)}. Remedy the item, or open a case again."
         elif it.status == "remedied":
             line = f":white_check_mark: ~#{it.number}~ {text}\nRemedied: {fmt.clip(it.note or '—', clip)}"
         else:
-            case = it.case_external_id or "pending delivery"
-            link = fmt.link(it.case_url, case) if it.case_url else case
-            line = f":arrow_right: *#{it.number}* {text}\nClient Services case {link}"
+            line = f":arrow_right: *#{it.number}* {text}\n{_case_words(it, p.tz)}"
         acc = None
         if it.status == "open" and not p.locked:
             acc = {
@@ -236,7 +235,9 @@ def list_blocks(rows: Iterable[tuple[Any, tuple[int, int]]], scope: str) -> list
 
 
 # ---- modals ------------------------------------------------------------------------------
-def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: str) -> dict:
+def register_modal(channel_id: Optional[str], prefill: dict, default_tz: str, actor_id: str) -> dict:
+    """The registration form; opened outside a channel (the App Home, `channel_id` None) it first asks
+    for the project's internal channel."""
     golive = prefill.get("golive")
     golive_el: dict = {"type": "datepicker", "action_id": "golive"}
     if isinstance(golive, date):
@@ -271,6 +272,13 @@ def register_modal(channel_id: str, prefill: dict, default_tz: str, actor_id: st
             "schedule", None if prefill.get("schedule_sheet") is None else str(prefill["schedule_sheet"]),
             max_length=19), optional=True),
     ]
+    if channel_id is None:
+        picker = {"type": "conversations_select", "action_id": "channel",
+                  "filter": {"include": ["public", "private"], "exclude_external_shared_channels": True,
+                             "exclude_bot_users": True}}
+        blocks.insert(0, input_block("channel", "Project channel (internal, with me in it)", picker,
+                                     hint="The internal channel where the checklist and the daily summaries go."))
+        return modal(V_REGISTER, "Register project", blocks, {}, submit="Register")
     return modal(V_REGISTER, "Register project", blocks, {"c": channel_id}, submit="Register")
 
 
@@ -314,6 +322,12 @@ def monitor_confirm_blocks(message: str, project_id: int, step: str, note_id: Op
     return [section(message), {"type": "actions", "elements": [
         button("Mark done anyway", A_MONITOR_CONFIRM, value(p=project_id, s=step, t=note_id), style="danger"),
     ]}]
+
+
+def _case_words(it: ItemView, tz: str) -> str:
+    """The item's case, its id and its delivery: `Client Services case #3: delivered CS-1001`."""
+    return f"Client Services case{f' #{it.case_id}' if it.case_id else ''}: " + delivery_state(status=it.case_status, external_id=it.case_external_id, url=it.case_url,
+                          attempts=it.case_attempts, next_at=it.case_next_at, error=it.case_error, tz=tz)
 
 
 def refusal_modal(text: str) -> dict:

@@ -3,9 +3,12 @@ whatever the database says; the shared channel must be shared."""
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from bot.notify import enqueue
 from bot.reply import dm
 from storage import repo
+from storage.models import Post
 from tests.slack.test_slack_workflow import ack_text, checklist, ephemeral_texts, project_row
 from tests.support.harness import BILLER, MGR, NEW_CMD, OTHER, PROJ, SHARED, SPEC
 
@@ -42,8 +45,7 @@ def test_the_outbox_and_dms_never_reach_a_guest_whatever_the_database_says(bot, 
     opened = [c for c in slack.calls_to("conversations.open") if BILLER in str(c.get("users"))]
     assert opened == []
     with bot.deps.session_factory() as s:
-        from storage.models import Post
-        row = s.query(Post).filter_by(idempotency_key="alert:test").one()
+        row = s.exec(select(Post).where(Post.idempotency_key == "alert:test")).one()
     assert row.state != "sent" and "outside_the_organisation" in (row.last_error or "")
     assert dm(bot.deps.client, BILLER, "internal note") is False
     assert dm(bot.deps.client, MGR, "internal note") is True

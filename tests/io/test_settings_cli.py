@@ -81,6 +81,26 @@ def test_http_mode_needs_signing_secret(tmp_path):
     assert "SLACK_SIGNING_SECRET: required in http mode" in r.stderr
 
 
+def test_socket_mode_needs_the_app_token(tmp_path):
+    r = _cli("serve", "--mode", "socket", cwd=tmp_path,
+             env={"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert r.returncode == 2
+    assert "SLACK_APP_TOKEN: required in socket mode" in r.stderr
+
+
+@pytest.mark.parametrize("mode, port, expect", [
+    ("http", "9100", "--metrics-port is for socket mode; in http mode /healthz and /metrics are served on --port"),
+    ("socket", "70000", "--metrics-port 70000 is not a TCP port (1-65535)"),
+])
+def test_metrics_port_is_checked(tmp_path, mode, port, expect):
+    env = {"PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
+           "SLACK_APP_TOKEN": "xapp-1", "PAYMENTS_API_URL": "simulated",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/untouched.db"}
+    r = _cli("serve", "--mode", mode, "--metrics-port", port, cwd=tmp_path, env=env)
+    assert r.returncode == 2 and r.stderr.strip() == f"addon-bot serve: {expect}"
+    assert not (tmp_path / "untouched.db").exists()  # refused before anything started
+
+
 def test_malformed_setting_stops_cli(tmp_path):
     r = _cli("db", "upgrade", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "SUMMARY_TIME": "25:00"})
     assert r.returncode == 2
@@ -110,7 +130,8 @@ def test_manifest_declares_what_the_code_needs():
 
 
 @pytest.mark.skipif(not SCHEMA_DIR.is_dir(), reason="Slack's manifest schema (../shared/slack/manifest-schema) is not here")
-def test_manifest_validates_against_slack_schema():
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.socket.yml"])
+def test_manifest_validates_against_slack_schema(name):
     import jsonschema
     from referencing import Registry, Resource
 
@@ -121,7 +142,7 @@ def test_manifest_validates_against_slack_schema():
             resources.append((f"https://raw.githubusercontent.com/slackapi/manifest-schema/{tag}/schemas/{f.name}", doc))
     top = json.loads((SCHEMA_DIR / "manifest.schema.json").read_text())
     validator = jsonschema.Draft7Validator(top, registry=Registry().with_resources(resources))
-    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    manifest = yaml.safe_load((ROOT / name).read_text())
     errors = [e.message for e in validator.iter_errors(manifest)]
     assert errors == []
     # The schema is really applied: a broken manifest fails it.

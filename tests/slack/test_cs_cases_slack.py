@@ -76,7 +76,10 @@ def test_intake_failing_first_yields_exactly_one_case(cs_bot, slack, intake, fai
     wait_ephemeral(slack, "saved but not delivered yet")
     [row] = cases(cs_bot)
     assert row.status == "pending" and row.attempts == 1 and row.idempotency_key
-    assert "Client Services case pending delivery" in block_text(checklist(slack))
+    # The checklist and the case's post in CS_CHANNEL say where its delivery stands.
+    assert f"Client Services case #{row.id}: retrying (attempt 1, next at " in block_text(checklist(slack))
+    [first] = slack.messages(CS)
+    assert "*Delivery*\nretrying (attempt 1, next at " in block_text(first)
 
     desk(cs_bot).tick(later(5))   # second attempt: fails too
     assert cases(cs_bot)[0].status == "pending"
@@ -99,9 +102,11 @@ def test_intake_failing_first_yields_exactly_one_case(cs_bot, slack, intake, fai
     assert case_id in block_text(checklist(slack))
     snap = cs_bot.deps.service.snapshot(pid)
     assert snap.items[0].status == "escalated" and snap.pending_cases == 0
-    [announcement] = slack.messages(CS)
+    [announcement] = slack.messages(CS)  # the same post, edited in place
     text = block_text(announcement)
+    assert announcement["ts"] == first["ts"] and f"*Delivery*\ndelivered <{row.url}|{case_id}>" in text
     assert case_id in text and "CITY-42" in text and "Pay by phone" in text and body["slack_permalink"] in text
+    assert f"Client Services case #{row.id}: delivered <{row.url}|{case_id}>" in block_text(checklist(slack))
     assert f"Client Services case <{row.url}|{case_id}> is open for item #1" in wait_ephemeral(slack, "is open")
     no_refusals(slack)
 
@@ -182,8 +187,11 @@ def test_final_refusal_marks_the_case_failed_and_tells_people(cs_bot, slack, int
     slack.wait_for(lambda: any("was not opened" in t for t in dm_texts(slack, SPEC)))
     snap = cs_bot.deps.service.snapshot(pid)
     assert snap.items[0].status == "open" and snap.pending_cases == 0
-    assert "was refused" in block_text(checklist(slack))
-    assert slack.messages(CS) == []  # nothing announced for a case that does not exist
+    assert f"Client Services case #{row.id}: failed: the intake refused the case (422)" in block_text(checklist(slack))
+    # Its post in the Client Services channel (shown "pending delivery" at once) now says it failed, and why.
+    [post] = slack.messages(CS)
+    assert "*Delivery*\nfailed: the intake refused the case (422)" in block_text(post)
+    assert "pending delivery" not in block_text(post)
     desk(cs_bot).tick(later(120))  # a failed case is never retried
     assert len(intake.requests) == 1
     # It can be escalated again, with a new key.

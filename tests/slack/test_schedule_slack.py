@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import threading
+
 import pytest
+from sqlalchemy import select
 
 from bot.schedule.simulator import ScheduleSimulator, make_sheet
 from storage import repo
+from storage.models import Post
 from tests.slack.test_slack_workflow import block_text, checklist, no_refusals, project_row, wait_ephemeral
 from tests.support.harness import MGR, NEW_CMD, PROJ, SPEC, BotHarness
 
@@ -151,6 +155,74 @@ def test_the_button_shows_the_schedule_and_submitting_completes(sbot, slack, sch
     slack.submit_view(SPEC, view["id"], {})
     slack.wait_for(lambda: project_row(sbot).locked)
     slack.wait_for(lambda: report_msgs(slack))
+
+
+def _open_complete(slack, sbot, sched):
+    ready(slack)
+    all_done(sched)
+    sbot.deps.schedule._cache.clear()
+    slack.click(SPEC, PROJ, checklist(slack)["ts"], "open_complete")
+    slack.wait_for(lambda: any(v["callback_id"] == "complete_project" for v in slack.views(SPEC)))
+    return [v for v in slack.views(SPEC) if v["callback_id"] == "complete_project"][-1]
+
+
+def _told(slack, words):
+    return [t for t in [e.get("text") or "" for e in slack.ephemerals(PROJ, SPEC)]
+            + [m.get("text") or "" for m in slack.messages(slack.dm_channel(SPEC))] if words in t]
+
+
+def test_the_complete_modal_is_answered_before_the_schedule_is_asked(sbot, slack, sched):
+    view = _open_complete(slack, sbot, sched)
+    gate, asked = threading.Event(), []
+    real = sbot.deps.schedule.complete
+
+    def held(sheet_id):
+        asked.append(sheet_id)
+        gate.wait(10)
+        return real(sheet_id)
+
+    sbot.deps.schedule.complete = held
+    try:
+        r = slack.submit_view(SPEC, view["id"], {})
+        # Acknowledged (the modal closed) while the schedule was still to answer.
+        assert r.status_code == 200 and r.text.strip() in ("", "{}") and not project_row(sbot).locked
+        assert view["id"] not in [v["id"] for v in slack.views(SPEC)]
+    finally:
+        gate.set()
+    slack.wait_for(lambda: project_row(sbot).locked)
+    slack.wait_for(lambda: _told(slack, "is complete: the schedule's status is set"))
+    slack.wait_for(lambda: report_msgs(slack))
+    assert asked == [11]
+    no_refusals(slack)
+
+
+def test_a_refusal_after_the_ack_is_told_in_words(sbot, slack, sched):
+    view = _open_complete(slack, sbot, sched)
+    sched.set_percent(11, "Update reconciliation guide", 0.9)  # fell back meanwhile
+    sbot.deps.schedule._cache.clear()
+    slack.submit_view(SPEC, view["id"], {})
+    slack.wait_for(lambda: _told(slack, "not at 100%"))
+    assert "Update reconciliation guide (90%)" in _told(slack, "not at 100%")[-1]
+    assert not project_row(sbot).locked
+
+
+def test_the_closing_report_goes_through_the_outbox_once(sbot, slack, sched):
+    ready(slack)
+    all_done(sched)
+    slack.inject_error("chat.postMessage", "internal_error", times=1)  # the first send of the report fails
+    slack.command(SPEC, PROJ, "complete")
+    wait_ephemeral(slack, "is complete")
+    p = project_row(sbot)
+    assert p.locked and report_msgs(slack) == []
+    with sbot.deps.session_factory() as s:
+        rows = {r.idempotency_key: r for r in s.execute(select(Post).where(Post.project_id == p.id,
+                                                                          Post.kind.like("closing%"))).scalars()}
+    assert set(rows) == {f"closing:{p.id}", f"closing:{p.id}:lock"} and rows[f"closing:{p.id}"].last_error
+    later = sbot.deps.clock() + timedelta(minutes=5)
+    sbot.deps.notifier.drain(later)  # the outbox's retry posts it
+    sbot.deps.notifier.drain(later + timedelta(minutes=5))  # and never twice
+    assert len(report_msgs(slack)) == 1
+    assert len([m for m in slack.messages(PROJ) if "is complete and archived by" in (m.get("text") or "")]) == 1
 
 
 # ---- edit, cancel, report --------------------------------------------------------------

@@ -108,3 +108,26 @@ def contexts(msg) -> list[str]:
 def no_refusals(slack) -> None:
     assert slack.errors == [], slack.errors
     assert slack.warnings == [], slack.warnings
+
+
+def catch_ups(slack, channel: str = PROJ) -> list[dict]:
+    """Catch-up messages: more than three missed days at once, a line (block `day_YYYY-MM-DD`) per day."""
+    return [m for m in slack.messages(channel) if (m.get("text") or "").startswith("Payments catch-up")]
+
+
+def catch_up_days(msg) -> list[str]:
+    return [b["block_id"][4:] for b in msg.get("blocks") or []
+            if b.get("type") == "section" and str(b.get("block_id", "")).startswith("day_")]
+
+
+def shown_days(slack, channel: str = PROJ) -> list[str]:
+    """Every local date shown in the channel, once per message that shows it: a day's own
+    summary, or its line in a catch-up (in the order the messages were posted)."""
+    out = []
+    for m in slack.messages(channel):
+        text = m.get("text") or ""
+        if text.startswith("Payments summary"):
+            out.append(text.split(", ")[1][:10])
+        elif text.startswith("Payments catch-up"):
+            out.extend(catch_up_days(m))
+    return out

@@ -14,8 +14,10 @@ Typical test use::
     slack.stop()
 
 Layers: :mod:`.state` (the workspace model, no HTTP), :mod:`.webapi` (Slack's Web API
-and response_url over the model), :mod:`.driver` (what people do, delivered to the bot
-as Slack does), :mod:`.server` (uvicorn in a thread). :class:`LocalSlack` ties them
+and response_url over the model), :mod:`.socketmode` (``apps.connections.open``'s
+WebSocket link, for an app in Socket Mode), :mod:`.driver` (what people do, delivered
+to the bot as Slack does: to ``bot_url``, or as envelopes on the link when
+``socket_mode`` is on), :mod:`.server` (uvicorn in a thread). :class:`LocalSlack` ties them
 together and adds inspection helpers that return Slack-shaped dicts.
 """
 
@@ -29,6 +31,7 @@ import httpx
 from .blockkit import validate_message_blocks, validate_view
 from .driver import DEFAULT_SUBSCRIPTIONS, Driver
 from .server import BackgroundServer
+from .socketmode import SocketModeHub
 from .state import (
     EXTERNAL_TEAM_ID,
     INTERNAL_TEAM_ID,
@@ -39,11 +42,12 @@ from .state import (
     ViewValidationError,
     Workspace,
 )
-from .webapi import WebAPI
+from .webapi import DROPPED, WebAPI
 
 JSON = dict[str, Any]
 
 __all__ = [
+    "DROPPED",
     "DEFAULT_SUBSCRIPTIONS",
     "EXTERNAL_TEAM_ID",
     "INTERNAL_TEAM_ID",
@@ -53,6 +57,7 @@ __all__ = [
     "LocalSlackError",
     "Problem",
     "SlackError",
+    "SocketModeHub",
     "ViewValidationError",
     "Workspace",
     "validate_message_blocks",
@@ -67,6 +72,11 @@ class LocalSlack(Driver):
     accepts; ``bot_url`` is where deliveries go (settable later). The bot user is
     ``U0BOT`` / bot ``B0BOT`` / app ``A0ADDON`` in team ``T0INTERNAL``; ``T0EXTERNAL``
     is a Slack Connect partner org for external users.
+
+    ``app_token`` is the app-level token (``xapp-…``, connections:write) that opens
+    Socket Mode connections; with ``socket_mode`` on (settable later) every delivery is
+    an envelope on those connections instead of a request to ``bot_url``
+    (:mod:`.socketmode`; :attr:`socket` holds them).
 
     ``chat_write_public`` grants chat:write.public (post in public channels the bot is
     not in); ``subscriptions`` are the subscribed bot events (see
@@ -91,10 +101,12 @@ class LocalSlack(Driver):
         host: str = "127.0.0.1",
         strict: bool = True,
         rate_scale: float = 1.0,
+        app_token: str = "xapp-1-local",
+        socket_mode: bool = False,
     ) -> None:
         workspace = Workspace(bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id, bot_name=bot_name)
         api = WebAPI(workspace, token=bot_token, public_url=lambda: self.base_url, chat_write_public=chat_write_public,
-                     strict=strict, rate_scale=rate_scale)
+                     strict=strict, rate_scale=rate_scale, app_token=app_token)
         super().__init__(
             workspace,
             api,
@@ -103,8 +115,10 @@ class LocalSlack(Driver):
             subscriptions=subscriptions,
             delivery_timeout=delivery_timeout,
             ack_deadline=ack_deadline,
+            socket_mode=socket_mode,
         )
         self.bot_token = bot_token
+        self.app_token = app_token
         self._host = host
         self._server: BackgroundServer | None = None
 
@@ -145,6 +159,11 @@ class LocalSlack(Driver):
     @property
     def bot_user_id(self) -> str:
         return self.ws.bot_user_id
+
+    @property
+    def socket(self) -> SocketModeHub:
+        """The Socket Mode side: open connections, ``disconnect(reason)``, ``lose_acks(n)``."""
+        return self.api.socket
 
     # ------------------------------------------------------------------ directory
 
@@ -200,6 +219,11 @@ class LocalSlack(Driver):
     ) -> None:
         """Make the next ``times`` calls of a Web API ``method`` fail with ``error``."""
         self.api.inject_error(method, error, times=times, status=status, retry_after=retry_after)
+
+    def lose_answer(self, method: str, *, status: int = 502, times: int = 1, channel: str | None = None) -> None:
+        """Let the next ``times`` calls of ``method`` (about ``channel``, if given) take effect, then answer
+        HTTP ``status`` (a 5xx) or, with ``status=DROPPED``, drop the connection (see :meth:`WebAPI.lose_answer`)."""
+        self.api.lose_answer(method, status=status, times=times, channel=channel)
 
     # ------------------------------------------------------------------ inspection
 

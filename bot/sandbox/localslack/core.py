@@ -77,6 +77,7 @@ class WorkspaceCore:
 
         self.calls: list[tuple[str, JSON]] = []
         self.rate_limited: list[tuple[str, float]] = []
+        self.lost_answers: list[tuple[str, int]] = []  # (method, status) answered after taking effect
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.deliveries: list[Delivery] = []
@@ -158,6 +159,12 @@ class WorkspaceCore:
             self.rate_limited.append((method, self.now()))
             self._changed("rate_limited", method=method)
 
+    def record_lost_answer(self, method: str, status: int) -> None:
+        """A call that took effect and whose answer was lost on purpose (WebAPI.lose_answer)."""
+        with self._lock:
+            self.lost_answers.append((method, status))
+            self._changed("lost_answer", method=method)
+
     def record_error(self, problem: Problem) -> None:
         with self._lock:
             self.errors.append(problem)
@@ -180,6 +187,7 @@ class WorkspaceCore:
             self.errors.clear()
             self.warnings.clear()
             self.deliveries.clear()
+            self.lost_answers.clear()
             self._changed("reset")
 
     # ------------------------------------------------------------------ directory

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from .socketmode import NoConnection
 from .state import (
     JSON,
     Channel,
@@ -54,6 +55,7 @@ class DeliveryCore:
         subscriptions: Iterable[str] = DEFAULT_SUBSCRIPTIONS,
         delivery_timeout: float = 10.0,
         ack_deadline: float = 3.0,
+        socket_mode: bool = False,
     ) -> None:
         self.ws = workspace
         self.api = api
@@ -63,6 +65,10 @@ class DeliveryCore:
         self.subscriptions = set(subscriptions)
         self.ack_deadline = ack_deadline
         self.delivery_timeout = delivery_timeout
+        # The app's Socket Mode toggle: on, every delivery goes over its WebSocket
+        # connections (.socketmode) and none to bot_url, as Slack does
+        # (https://docs.slack.dev/apis/events-api/using-socket-mode/).
+        self.socket_mode = socket_mode
         self._verifier = SignatureVerifier(signing_secret)
         self._client: httpx.Client | None = None
         self._event_ids = itertools.count(1)
@@ -119,7 +125,10 @@ class DeliveryCore:
 
     def _deliver(self, kind: str, body: str, content_type: str, payload: JSON,
                  extra_headers: Mapping[str, str] | None = None) -> tuple[httpx.Response, bool]:
-        """Send one signed request; returns (response, acknowledged in time with 200)."""
+        """Send one signed request (or, in Socket Mode, one envelope); returns (response,
+        acknowledged in time with 200)."""
+        if self.socket_mode:
+            return self._deliver_envelope(kind, payload, extra_headers or {})
         url = self._bot_url()
         headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **self.sign(body),
                    **(extra_headers or {})}
@@ -144,6 +153,33 @@ class DeliveryCore:
             self.ws.record_error(Problem(kind, "dispatch_failed", (detail,), payload))
             in_time = False
         return resp, in_time
+
+    def _deliver_envelope(self, kind: str, payload: JSON,
+                          headers: Mapping[str, str]) -> tuple[httpx.Response, bool]:
+        """One Socket Mode envelope. The ack stands for the HTTP answer: its payload is
+        the body (JSON), an ack missing after ``ack_deadline`` is ``operation_timeout``
+        (answered here as a 504 with no body, which nothing applies)."""
+        if kind == "url_verification":
+            raise LocalSlackError("Slack sends no url_verification to a Socket Mode app")
+        try:
+            ack = self.api.socket.deliver(
+                kind, payload, deadline=self.ack_deadline,
+                retry_attempt=int(headers.get("X-Slack-Retry-Num", 0)),
+                retry_reason=headers.get("X-Slack-Retry-Reason", ""))
+        except NoConnection as exc:
+            self.ws.record_delivery(Delivery(kind, payload, None, 0.0, ""))
+            self.ws.record_error(Problem(kind, "dispatch_failed", (str(exc),), payload))
+            raise httpx.ConnectError(str(exc)) from None
+        if not ack.acked:
+            self.ws.record_delivery(Delivery(kind, payload, None, ack.elapsed, ""))
+            detail = f"no ack for envelope {ack.envelope['envelope_id']} within {self.ack_deadline:g}s"
+            self.ws.record_error(Problem(kind, "operation_timeout", (detail,), payload))
+            return httpx.Response(504, text=""), False
+        body = json.dumps(ack.payload) if ack.payload else ""
+        self.ws.record_delivery(Delivery(kind, payload, 200, ack.elapsed, body))
+        if not body:
+            return httpx.Response(200, text=""), True
+        return httpx.Response(200, content=body.encode(), headers={"content-type": "application/json"}), True
 
     def _interactive(self, kind: str, payload: JSON) -> tuple[httpx.Response, bool]:
         body = urlencode({"payload": json.dumps(payload, separators=(",", ":"))})

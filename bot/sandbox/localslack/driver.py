@@ -3,6 +3,8 @@
 Every request goes to ``bot_url`` signed exactly as Slack signs (``v0=`` HMAC-SHA256 of
 ``v0:{timestamp}:{body}`` with the signing secret). Slash commands are form-encoded,
 interactivity is a form with one ``payload`` field holding JSON, events are JSON.
+With ``socket_mode`` on, each goes instead as a Socket Mode envelope on one of the
+app's WebSocket connections (:mod:`.socketmode`), and its ack stands for the answer.
 
 Each delivery is recorded (``Workspace.deliveries``) with the bot's status and response
 time. A non-200 answer is recorded as a ``dispatch_failed`` error and an answer slower

@@ -74,7 +74,10 @@ class EventsMixin(DeliveryCore):
             # Slack retries an event it saw no 200 for within 3 s, up to three
             # times, with the same event_id: https://api.slack.com/apis/events-api#retries
             for num in range(1, 4):
-                reason = _retry_reason(resp, failure)
+                # Over Socket Mode an envelope with no ack in time is re-sent with
+                # retry_reason "timeout" (as Slack's envelopes show, e.g.
+                # https://github.com/slackapi/bolt-js/issues/2487).
+                reason = "timeout" if self.socket_mode and failure is None else _retry_reason(resp, failure)
                 resp, in_time, failure = self._redeliver(envelope, num, reason)
                 if in_time:
                     break

@@ -51,6 +51,10 @@ METHOD_TIER = {
     "reactions.remove": 2,
     "reactions.get": 3,
 }
+# Bursts over a tier's rate that Slack tolerates ("a small amount of burst behavior is
+# tolerated" for Tier 1, https://docs.slack.dev/apis/web-api/rate-limits/): an app opening
+# its Socket Mode connections (up to 10), or a new one after a refresh, meets no 429.
+METHOD_BURST = {"apps.connections.open": 10}
 POST_PER_SECOND_PER_CHANNEL = 1.0
 POST_BURST = 3
 MAX_BLOCKS_TEXT = 12000
@@ -88,7 +92,7 @@ class RateLimiter:
             cap, rate = POST_BURST * max(1.0, self.scale), POST_PER_SECOND_PER_CHANNEL * self.scale
         elif method in METHOD_TIER:
             per_min = TIER_PER_MINUTE[METHOD_TIER[method]] * self.scale
-            cap, rate = per_min, per_min / 60.0
+            cap, rate = max(per_min, METHOD_BURST.get(method, 0)), per_min / 60.0
         else:
             return None
         b = self._buckets.get(key)

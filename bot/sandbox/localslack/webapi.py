@@ -2,7 +2,9 @@
 
 :class:`WebAPI` holds the Slack semantics (authentication, argument parsing, Block Kit
 validation, who may post where, Slack's answer shapes and error codes);
-:meth:`WebAPI.asgi_app` wraps it in a small Starlette app. Every call is recorded in
+:meth:`WebAPI.asgi_app` wraps it in a small Starlette app;
+:meth:`WebAPI.lose_answer` makes a call take effect and lose its answer (a 5xx, a
+dropped connection). Every call is recorded in
 ``Workspace.calls``, every refusal in ``Workspace.errors``, and a message with blocks but
 no fallback ``text`` in ``Workspace.warnings`` (Slack accepts it).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import copy
 import email.parser
 import email.policy
@@ -24,9 +27,10 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from . import blockkit, limits
+from .socketmode import SocketModeHub
 from .state import Channel, Problem, ResponseUrl, SlackError, Workspace
 
 JSON = dict[str, Any]
@@ -47,12 +51,46 @@ class _BadBody(ValueError):
         self.code = code
 
 
+class _MissingScope(SlackError):
+    """``missing_scope``, with what was needed and what the token has."""
+
+    def __init__(self, needed: str, provided: frozenset[str]) -> None:
+        super().__init__("missing_scope")
+        self.needed, self.provided = needed, provided
+
+
 @dataclass
 class _Injected:
     error: str
     remaining: int
     status: int
     retry_after: int | None
+
+
+# The status of an answer lost after the call took effect: the connection is dropped, no answer at all.
+DROPPED = 0
+
+
+@dataclass
+class _Lost:
+    """A call that takes effect, then loses its answer: a 5xx from a proxy, or a dropped connection."""
+
+    remaining: int
+    status: int  # 5xx, or DROPPED
+    channel: str | None  # only calls about this channel (None: any)
+
+
+# The server's own ASGI ``send`` for the request being handled (set by the app's outer wrapper).
+_RAW_SEND: contextvars.ContextVar[Any] = contextvars.ContextVar("localslack_raw_send")
+
+
+def _drop_connection() -> None:
+    """Close the request's TCP connection at once: uvicorn's transport, reached through the raw
+    ASGI ``send`` (a bound method of its request cycle). What is sent after it goes nowhere."""
+    transport = getattr(getattr(_RAW_SEND.get(None), "__self__", None), "transport", None)
+    if transport is None:
+        raise RuntimeError("cannot reach the connection to drop it")
+    transport.abort()
 
 
 def _bool(value: Any) -> bool:
@@ -95,19 +133,27 @@ class WebAPI:
         chat_write_public: bool = False,
         strict: bool = True,
         rate_scale: float = 1.0,
+        app_token: str | None = None,
+        app_token_scopes: tuple[str, ...] = ("connections:write",),
     ) -> None:
         """``public_url()`` gives this server's base URL (for response_urls);
         ``chat_write_public`` grants the chat:write.public scope (post to public
-        channels the bot is not in)."""
+        channels the bot is not in); ``app_token`` is the app-level token (``xapp-…``)
+        with ``app_token_scopes``, the only token ``apps.connections.open`` takes."""
         self.ws = workspace
         self.token = token
+        self.app_token = app_token
+        self.app_token_scopes = frozenset(app_token_scopes)
+        self.socket = SocketModeHub(workspace, public_url=public_url, app_id=workspace.app_id)
         self.public_url = public_url
         self.chat_write_public = chat_write_public
         self._injected: dict[str, _Injected] = {}
+        self._lost: dict[str, _Lost] = {}
         # Strict (the default, as Slack is): rate limits by tier, manifest.yml's scopes (bot.sandbox.localslack.limits).
         self.limiter: limits.RateLimiter | None = limits.RateLimiter(scale=rate_scale) if strict else None
         self.scopes: frozenset[str] | None = limits.manifest_scopes() if strict else None
         self._methods: dict[str, Callable[[JSON], JSON]] = {
+            "apps.connections.open": self.apps_connections_open,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -144,6 +190,16 @@ class WebAPI:
         """
         self._injected[method] = _Injected(error, times, status, retry_after)
 
+    def lose_answer(self, method: str, *, status: int = 502, times: int = 1, channel: str | None = None) -> None:
+        """Let the next ``times`` calls of ``method`` take effect (a message is posted), then lose
+        the answer: HTTP ``status`` (a 5xx, with the body a load balancer sends) or, with
+        ``status=DROPPED``, a connection closed before any answer. The caller cannot tell whether
+        Slack acted; Slack's docs say a request may have been processed when no answer came:
+        https://docs.slack.dev/apis/web-api/#responses and a 5xx is not a refusal:
+        https://docs.slack.dev/apis/web-api/rate-limits (retry with backoff, idempotently).
+        ``channel``: only calls whose ``channel`` argument is this one."""
+        self._lost[method] = _Lost(times, status, channel)
+
     def call(self, method: str, args: JSON, token: str | None) -> tuple[int, JSON, dict[str, str]]:
         """Run one Web API call: (HTTP status, JSON body, extra headers)."""
         self.ws.record_call(method, _decoded_for_record(args))
@@ -152,8 +208,7 @@ class WebAPI:
         try:
             if not token:
                 raise SlackError("not_authed")
-            if token != self.token:
-                raise SlackError("invalid_auth")
+            self._authenticate(method, token)
             injected = self._injected.get(method)
             if injected is not None and injected.remaining > 0:
                 injected.remaining -= 1
@@ -175,9 +230,30 @@ class WebAPI:
                 if wait:
                     self.ws.record_rate_limited(method)
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
-            return 200, {"ok": True, **handler(args)}, headers
+            body = {"ok": True, **handler(args)}
+            lost = self._lost.get(method)
+            if lost is not None and lost.remaining > 0 and lost.channel in (None, args.get("channel")):
+                lost.remaining -= 1
+                self.ws.record_lost_answer(method, lost.status)
+                return lost.status, {}, headers
+            return 200, body, headers
+        except _MissingScope as exc:
+            body = self._refuse(method, exc, args)
+            return 200, {**body, "needed": exc.needed, "provided": ",".join(sorted(exc.provided))}, headers
         except SlackError as exc:
             return status, self._refuse(method, exc, args), headers
+
+    def _authenticate(self, method: str, token: str) -> None:
+        """App-level tokens call only apps.connections.open, and only they may
+        (https://docs.slack.dev/reference/methods/apps.connections.open/: a bot token
+        there is ``not_allowed_token_type``; https://docs.slack.dev/authentication/tokens/#app-level)."""
+        is_app = self.app_token is not None and token == self.app_token
+        if token != self.token and not is_app:
+            raise SlackError("invalid_auth")
+        if (method == "apps.connections.open") != is_app:
+            raise SlackError("not_allowed_token_type")
+        if is_app and "connections:write" not in self.app_token_scopes:
+            raise _MissingScope("connections:write", self.app_token_scopes)
 
     def _refuse(self, method: str, exc: SlackError, args: Mapping[str, Any]) -> JSON:
         self.ws.record_error(Problem(method, exc.error, tuple(exc.messages), _decoded_for_record(args)))
@@ -250,7 +326,7 @@ class WebAPI:
 
     # ------------------------------------------------------------------ HTTP
 
-    def asgi_app(self) -> Starlette:
+    def asgi_app(self) -> Callable[..., Any]:
         async def api(request: Request) -> Response:
             method = request.path_params["method"]
             try:
@@ -261,6 +337,12 @@ class WebAPI:
             token = _bearer(request) or (args.pop("token", None) if request.method == "POST" else None)
             args.pop("token", None)
             status, body, headers = self.call(method, args, token)
+            if status == DROPPED:  # the call took effect; its answer never leaves
+                _drop_connection()
+                return PlainTextResponse("", status_code=500)
+            if status >= 500 and not body:  # what a proxy in front of Slack answers: not JSON
+                return PlainTextResponse(f"<html><body>{status} Bad Gateway</body></html>", status_code=status,
+                                         media_type="text/html")
             return JSONResponse(body, status_code=status, headers=headers)
 
         async def response_url(request: Request) -> Response:
@@ -274,13 +356,23 @@ class WebAPI:
         async def health(_: Request) -> Response:
             return PlainTextResponse("ok")
 
-        return Starlette(
+        app = Starlette(
             routes=[
                 Route("/api/{method}", api, methods=["GET", "POST"]),
                 Route("/response/{token:path}", response_url, methods=["POST"]),
+                WebSocketRoute("/link/", self.socket.endpoint),
                 Route("/", health, methods=["GET"]),
             ]
         )
+
+        async def outer(scope: Any, receive: Any, send: Any) -> None:
+            token = _RAW_SEND.set(send)
+            try:
+                await app(scope, receive, send)
+            finally:
+                _RAW_SEND.reset(token)
+
+        return outer  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ helpers
 
@@ -375,6 +467,10 @@ class WebAPI:
         return link
 
     # ------------------------------------------------------------------ methods
+
+    def apps_connections_open(self, args: JSON) -> JSON:
+        """A one-time WebSocket URL for Socket Mode (see :mod:`.socketmode`)."""
+        return {"url": self.socket.issue_url()}
 
     def auth_test(self, args: JSON) -> JSON:
         team = self.ws.internal_team
