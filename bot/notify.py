@@ -126,8 +126,7 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
-        # Asked per kind before a post is first sent: False marks it moot (storage.outbox.still_wanted).
-        self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}
+        self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}  # by kind: storage.outbox.still_wanted
         # Run after the outcome is stored (outside its transaction; may call Slack), by kind.
         self.after_sent: dict[str, Callable[[Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
