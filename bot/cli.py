@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     dg = sub.add_parser("digest", help="post the weekly post-live digest to each manager now (once a week)")
     dg.add_argument("--date", help="a day YYYY-MM-DD of the week to post (default: today)")
 
+    sub.add_parser("nudge", help="send the reminders due now (each project's working hours); safe to run twice")
+
     db = sub.add_parser("db", help="database commands")
     dbsub = db.add_subparsers(dest="dbcmd", required=True, metavar="SUBCOMMAND")
     dbsub.add_parser("upgrade", help="apply migrations")
@@ -149,6 +151,13 @@ def cmd_digest(settings: Settings, args) -> int:
     return digest(settings, args)
 
 
+def cmd_nudge(settings: Settings, args) -> int:
+    """`addon-bot nudge`: the reminders due now, once per period whatever runs again."""
+    from bot.nudges.cli import nudge  # each command loads only what it runs
+
+    return nudge(settings, args)
+
+
 def cmd_demo(settings: Settings, args) -> int:
     """`addon-bot demo`: everything on embedded defaults, with a local workspace in the browser."""
     from bot.sandbox.demo import cmd_demo as demo  # the sandbox is loaded by this command only
@@ -156,7 +165,8 @@ def cmd_demo(settings: Settings, args) -> int:
     return demo(settings, args)
 
 
-_COMMANDS = {"run-daily": cmd_run_daily, "backtest": cmd_backtest, "demo": cmd_demo, "digest": cmd_digest}
+_COMMANDS = {"run-daily": cmd_run_daily, "backtest": cmd_backtest, "demo": cmd_demo, "digest": cmd_digest,
+             "nudge": cmd_nudge}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

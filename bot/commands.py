@@ -29,7 +29,7 @@ HELP_LINES = [
     ("status", "the project's checklist, with buttons"),
     ("list [mine|all]", "open post-live projects"),
     ("summary [YYYY-MM-DD]", "the payments summary for a day (default: yesterday)"),
-    ("done STEP [note]", "mark a step done (monitor, address, handoff or 1–3)"),
+    ("done STEP [note]", "mark a step done (monitor, address, handoff or 1–3); Monitor with no summary yet: the reason"),
     ("undo STEP", "reopen a step, before the project is complete"),
     ("skip address REASON", "mark step 2 not applicable"),
     ("item TEXT", "record a post go-live item to address"),

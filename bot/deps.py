@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # types only: the parts import this module, not the other way
     from bot.monitoring.digest import DigestDesk
     from bot.monitoring.pipeline import Monitor
     from bot.notify import Notifier
+    from bot.nudges.desk import NudgeDesk
     from bot.schedule.simulator import ScheduleSimulator
     from bot.schedule.source import ScheduleSource
 
@@ -48,6 +49,8 @@ class Deps:
     notifier: Optional["Notifier"] = None
     alerts: Optional["AlertDesk"] = None
     digest: Optional["DigestDesk"] = None
+    # reminders with snooze (bot.nudges.wiring)
+    nudges: Optional["NudgeDesk"] = None
     # Client Services (bot.cs.wiring)
     cases: Optional["CaseDesk"] = None
     handoffs: Optional["HandoffDesk"] = None

@@ -84,6 +84,7 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
+        self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}  # by kind: storage.outbox.still_wanted
         # Run after the outcome is stored (outside its transaction; may call Slack), by kind.
         self.after_sent: dict[str, Callable[[Post], None]] = {}
         self._shared_cache: dict[str, bool] = {}
@@ -170,7 +171,8 @@ class Notifier:
         their thread's parent (those are not claimed; a later drain takes them)."""
         token = f"{self.me}#{next(self._tokens)}"
         with repo.transaction(self.session_factory) as s:
-            return outbox.claim(s, ids, now, token)
+            rows, waiting = outbox.claim(s, ids, now, token)
+            return [r for r in rows if outbox.still_wanted(s, r[0], self.still_wanted.get(r[0].kind))], waiting
 
     def _deliver_lane(self, rows: list) -> list[_Outcome]:
         return [self._deliver(r) for r in rows]

@@ -14,6 +14,7 @@ from bot.app import build_app, healthz
 from bot.cs import wiring as cs_wiring
 from bot.deps import Deps, make_deps
 from bot.monitoring import wiring as monitoring_wiring
+from bot.nudges import wiring as nudges_wiring
 from bot.schedule import wiring as schedule_wiring
 from bot.metrics import Metrics
 from bot.scheduler import Ticker
@@ -41,7 +42,7 @@ class Runtime:
         deps = make_deps(settings, engine)
         stoppers: list[Any] = []
         # The parts wire themselves into deps (typed fields, their tick jobs) and say what to stop.
-        for attach in (monitoring_wiring.attach, cs_wiring.attach, schedule_wiring.attach):
+        for attach in (monitoring_wiring.attach, nudges_wiring.attach, cs_wiring.attach, schedule_wiring.attach):
             stoppers.extend(attach(deps))
         rt = cls(settings, deps, build_app(deps, token_verification=token_verification), stoppers)
         if scheduler and deps.ticks:

@@ -43,6 +43,17 @@ class ConfirmationNeeded(DomainError):
         self.what = what
 
 
+class ReasonNeeded(DomainError):
+    """The change needs a reason first (Monitor done with no daily summary yet): the UI asks for one."""
+
+
+NO_SUMMARY_REASON = (
+    "No daily summary has been posted for this project yet, so nothing monitored says payers are paying. "
+    "To mark step 1 (Monitor service) done anyway, give the reason: `/addon done monitor REASON`. "
+    "It is kept in the audit trail."
+)
+
+
 @dataclass
 class Service:
     session_factory: Callable[[], Session]
@@ -129,13 +140,19 @@ class Service:
                   surface: str, confirmed: bool = False) -> ProjectSnapshot:
         def apply(s, p, snap):
             wf.mark_done(snap, step, actor)
+            no_summary = step == "monitor" and wf.monitor_needs_reason(snap)
+            if no_summary and not (note or "").strip():
+                raise ReasonNeeded(NO_SUMMARY_REASON)
             if step == "monitor" and not confirmed and wf.monitor_needs_confirmation(snap):
                 raise ConfirmationNeeded(
                     f"{snap.open_alerts} anomaly alert(s) are still unacknowledged. "
                     "Mark Monitor done anyway?", "monitor_done",
                 )
             repo.set_step(s, p, step, wf.DONE, note, actor.user_id)
-            repo.audit(s, p.id, actor.user_id, "step_done", surface, {"step": step, "note": note})
+            detail = {"step": step, "note": note}
+            if no_summary:
+                detail.update(no_summary=True, reason=note)  # done with 0 daily summaries: the reason given
+            repo.audit(s, p.id, actor.user_id, "step_done", surface, detail)
 
         return self._change(project_id, actor, apply)
 

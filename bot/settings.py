@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # Public holidays for projects that name no calendar= (ISO country code, optionally -SUBDIVISION).
     DEFAULT_CALENDAR: str = "US"
     DIGEST_TIME: str = "Mon 08:00"  # weekday and local time of the weekly digest, in each manager's zone
+    # Nudges (bot/nudges): after how long each kind of reminder is due, and when the manager is told too.
+    NUDGE_HANDOFF_DAYS: int = 3  # business days a sent handoff may wait for the biller's acknowledgement
+    NUDGE_ITEM_DAYS: int = 5  # business days a post go-live item may stay open
+    NUDGE_QUIET_DAYS: int = 14  # days of summaries without alerts after which Monitor may be done
+    NUDGE_STALL_DAYS: int = 10  # business days without any change by a person
+    NUDGE_ESCALATE_AFTER: int = 3  # days past a reminder's threshold after which the manager is told too
+    NUDGE_HOURS: str = "09:00-17:00"  # working hours, in each project's time zone, on its business days
     CS_HANDOFF_FILE: Optional[Path] = None
     # The Biller Portal's search as a URL template ({biller_id}, optionally {date}); unset: alerts say the way there.
     BILLER_PORTAL_URL: Optional[str] = None
@@ -154,6 +161,25 @@ class Settings(BaseSettings):
             raise ValueError("expected a weekday and a local time, such as Mon 08:00")
         return f"{m.group(1).capitalize()} {int(m.group(2)):02d}:{m.group(3)}"
 
+    @field_validator("NUDGE_HANDOFF_DAYS", "NUDGE_ITEM_DAYS", "NUDGE_QUIET_DAYS", "NUDGE_STALL_DAYS",
+                     mode="before")
+    @classmethod
+    def _nudge_days(cls, v):
+        return _whole_days(v, 1)
+
+    @field_validator("NUDGE_ESCALATE_AFTER", mode="before")
+    @classmethod
+    def _escalate_days(cls, v):
+        return _whole_days(v, 0)
+
+    @field_validator("NUDGE_HOURS")
+    @classmethod
+    def _nudge_hours(cls, v):
+        from bot.nudges.rules import parse_hours  # settings load before the nudges are needed
+
+        start, end = parse_hours(v)
+        return f"{start:%H:%M}-{end:%H:%M}"
+
     @field_validator("DEFAULT_TIMEZONE")
     @classmethod
     def _tz(cls, v):
@@ -206,6 +232,11 @@ class Settings(BaseSettings):
         return time(int(h), int(m))
 
     @property
+    def nudge_hours(self) -> tuple[time, time]:
+        a, b = self.NUDGE_HOURS.split("-")
+        return time.fromisoformat(a), time.fromisoformat(b)
+
+    @property
     def payments_simulated(self) -> bool:
         """Numbers come from the built-in simulator (`simulated`, or unset where allowed)."""
         return self.PAYMENTS_API_URL in (None, SIMULATED)
@@ -219,6 +250,14 @@ class Settings(BaseSettings):
         import json
 
         return json.loads(self.CHECK_THRESHOLDS or "{}")
+
+
+def _whole_days(v, least: int) -> int:
+    """A setting in days: a whole number of at least `least`, up to a year."""
+    text = str(v).strip() if v is not None else ""
+    if not re.fullmatch(r"\d{1,3}", text) or not least <= int(text) <= 365:
+        raise ValueError(f"expected a whole number of days from {least} to 365, such as 5; got `{v}`")
+    return int(text)
 
 
 def load_settings(**overrides) -> Settings:

@@ -214,6 +214,11 @@ def monitor_needs_confirmation(project: ProjectSnapshot) -> bool:
     return project.open_alerts > 0
 
 
+def monitor_needs_reason(project: ProjectSnapshot) -> bool:
+    """Marking Monitor done before any daily summary was posted needs a reason (kept in the audit)."""
+    return project.days_monitored == 0
+
+
 def undo(project: ProjectSnapshot, step: str, actor: Actor) -> None:
     ensure_can_change(project, actor)
     if step == "complete":

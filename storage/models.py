@@ -180,7 +180,7 @@ class Post(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     thread_key: Optional[str] = Field(default=None, max_length=200)  # post whose ts is the thread
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | cancelled
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | cancelled | moot
     attempts: int = Field(default=0)
     last_error: Optional[str] = Field(default=None, max_length=500)
     next_attempt_at: Optional[datetime] = None
@@ -227,6 +227,21 @@ class TypedText(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeHold(SQLModel, table=True):
+    """A person's snooze or stop of one kind of reminder for one project (bot/nudges)."""
+
+    __tablename__ = "nudge_hold"
+    __table_args__ = (UniqueConstraint("project_id", "kind", "user_id", name="uq_nudge_hold"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=16)  # handoff | item | quiet | stall
+    user_id: str = Field(max_length=32)
+    until: Optional[datetime] = None  # snoozed until; None with `stopped`
+    stopped: bool = Field(default=False)
+    by: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow)
 
 
 # Tables whose rows belong to a project and freeze with it.

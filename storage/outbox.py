@@ -4,8 +4,9 @@ of retries and reports, is bot.notify's."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
@@ -13,6 +14,8 @@ from sqlmodel import Session
 from storage import repo
 from storage.dbutil import insert_ignore
 from storage.models import Post, Project
+
+log = logging.getLogger("addon_bot.outbox")
 
 CLAIM_TTL = timedelta(minutes=5)  # a claim older than this belongs to a dead sender
 
@@ -180,6 +183,32 @@ def mark_failed(s: Session, cur: Post, *, error: str, retry_at: datetime, final:
     if plain:
         cur.payload = {**cur.payload, "plain": True}
     s.add(cur)
+
+
+def still_wanted(s: Session, row: Post, check: Optional[Callable[[Session, Post], bool]]) -> bool:
+    """Before a claimed post is first sent: False (the row marked moot, never sent) when `check` says
+    its reason went away (a reminder whose item closed while it waited). Edits of a post already sent
+    always go, and a check that fails is no reason to drop a post: it is sent."""
+    if check is None or row.ts is not None:
+        return True
+    try:
+        with s.begin_nested():  # a failed check leaves the claim's transaction usable
+            if check(s, row):
+                return True
+            mark_moot(s, row.id)
+    except Exception:  # noqa: BLE001 - not knowing is no reason to drop a post
+        log.exception("post %s: could not tell whether it is still wanted; sending it", row.idempotency_key)
+        return True
+    log.info("post %s is moot (its reason went away before it was sent); not sending it", row.idempotency_key)
+    return False
+
+
+def mark_moot(s: Session, post_id: int) -> None:
+    """A post that is no longer wanted (a reminder whose reason went away before it was sent):
+    kept for the record, never sent (`moot` is not a state a sender takes)."""
+    s.execute(update(Post).where(Post.id == post_id, Post.ts.is_(None))
+              .values(state="moot", claimed_by=None, next_attempt_at=None)
+              .execution_options(synchronize_session=False))
 
 
 def project_of(s: Session, row: Post) -> Optional[Project]:

@@ -5,6 +5,7 @@
 - modals:   the workflow's modal submissions
 - alerts:   alert buttons, the dismiss modal, reactions, `/addon summary`
 - cs:       Client Services: cases, the handoff, the shared-channel picker
+- nudges:   a reminder's buttons (act, snooze, stop) and the modal behind "act"
 - mentions: app_mention, a biller's above all
 - home:     the App Home
 - events:   what nobody answers
@@ -12,9 +13,9 @@
 
 from __future__ import annotations
 
-from bot.handlers import actions, alerts, commands, cs, events, home, mentions, modals
+from bot.handlers import actions, alerts, commands, cs, events, home, mentions, modals, nudges
 
 
 def register_listeners(app, deps) -> None:
-    for module in (commands, actions, modals, home, events, alerts, mentions, cs):
+    for module in (commands, actions, modals, home, events, alerts, mentions, cs, nudges):
         module.register(app, deps)

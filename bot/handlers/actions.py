@@ -9,7 +9,8 @@ from bot.checklist import answer_stale_copy, schedule_text, show_checklist
 from bot.completion import uses_schedule
 from bot.handlers import cs
 from bot.handlers.common import actor_of, clicked, guard, project_id_of
-from bot.service import ConfirmationNeeded
+from bot.service import ConfirmationNeeded, ReasonNeeded
+from bot.views.nudges import monitor_reason_modal
 from bot.workflow import STEP_BY_KEY, ensure_can_change
 
 
@@ -39,6 +40,11 @@ def register(app, deps) -> None:
             return
         try:
             snap = svc.mark_done(actor, pid, step, None, "button")
+        except ReasonNeeded:  # no daily summary yet: the reason is asked for, in a modal
+            snap = svc.snapshot(pid)
+            client.views_open(trigger_id=body["trigger_id"], view=monitor_reason_modal(
+                pid, f"{snap.addon} · {snap.biller_id}", _message_ts(body), snap.open_alerts))
+            return
         except ConfirmationNeeded as e:
             client.views_open(trigger_id=body["trigger_id"],
                               view=views.confirm_monitor_modal(svc.snapshot(pid), e.message))

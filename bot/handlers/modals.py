@@ -13,6 +13,7 @@ from bot.directory import ensure_members
 from bot.checklist import show_checklist
 from bot.completion import complete_project
 from bot.handlers.common import actor_of, guard, input_value, state_values, view_meta
+from bot.views.ids import V_MONITOR_REASON
 from bot.reply import tell
 from slack_sdk.errors import SlackApiError
 
@@ -158,6 +159,13 @@ def register(app, deps) -> None:
             return
         ack()
         show_checklist(deps, snap, ts=meta.get("ts"))
+
+    @app.view(V_MONITOR_REASON)
+    @guard
+    def submit_monitor_reason(ack, body, client, context):
+        submit_note(ack, body, "Give the reason step 1 is done with no daily summary yet.",
+                    lambda meta, reason: svc.mark_done(actor_of(context), meta["p"], "monitor", reason, "modal",
+                                                       confirmed=True))
 
     @app.view(views.V_SKIP)
     @guard

@@ -40,3 +40,12 @@ A_ALERT_DETAILS = "alert_details"
 V_ALERT_DISMISS = "alert_dismiss_reason"
 A_SHOW_DAY = "summary_show_day"  # a day's full summary from a catch-up message
 A_HOME_REGISTER = "home_register"  # the App Home's "Register a project": the form with a channel picker
+
+# ---- nudges (reminders with snooze)
+A_NUDGE_ACT = "nudge_act"
+A_NUDGE_OPEN = "nudge_open"  # a link to the project channel: acknowledged, nothing else
+A_NUDGE_SNOOZE_DAY = "nudge_snooze_day"
+A_NUDGE_SNOOZE_WEEK = "nudge_snooze_week"
+A_NUDGE_STOP = "nudge_stop"
+V_NUDGE_ACT = "nudge_act"
+V_MONITOR_REASON = "monitor_reason"  # Monitor done with no daily summary yet: the reason

@@ -28,7 +28,7 @@ def test_a_new_status_turns_the_old_copy_into_a_pointer(bot, slack):
 
 def test_a_click_on_a_stale_copy_changes_nothing_and_shows_the_current_state(bot, slack):
     first = register(slack)
-    slack.command(SPEC, PROJ, "done monitor")
+    slack.command(SPEC, PROJ, "done monitor payers confirmed by phone")  # no summary yet: a reason
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
     slack.wait_for(lambda: "step_undo" in str(slack.message(PROJ, first["ts"])["blocks"]))  # redrawn
     # Another copy became the current one while this one kept its buttons (another instance posted it,

@@ -139,14 +139,14 @@ def test_buttons_edit_the_checklist_in_place(bot, slack):
     msg = register(slack)
     ts = msg["ts"]
     updates_before = len([c for c in slack.calls if c[0] == "chat.update"])
-    r = slack.click(SPEC, PROJ, ts, "step_done", value=json.dumps({"p": project_row(bot).id, "s": "monitor"}))
+    r = slack.click(SPEC, PROJ, ts, "step_done", value=json.dumps({"p": project_row(bot).id, "s": "handoff"}))
     assert r.status_code == 200
-    slack.wait_for(lambda: step_state(bot, "monitor") == "done")
+    slack.wait_for(lambda: step_state(bot, "handoff") == "done")
     slack.wait_for(lambda: "Done by <@U0SPEC>" in block_text(slack.message(PROJ, ts)))
     assert len([c for c in slack.calls if c[0] == "chat.update"]) > updates_before
     # Reopen from the same message.
     slack.click(SPEC, PROJ, ts, "step_undo")
-    slack.wait_for(lambda: step_state(bot, "monitor") == "open")
+    slack.wait_for(lambda: step_state(bot, "handoff") == "open")
     no_refusals(slack)
 
 
@@ -163,6 +163,10 @@ def test_scripted_run_to_completion_and_the_lock(bot, slack):
     msg = register(slack)
     pid = project_row(bot).id
     slack.click(SPEC, PROJ, msg["ts"], "step_done", value=json.dumps({"p": pid, "s": "monitor"}))
+    # No daily summary yet: the button asks for the reason first.
+    slack.wait_for(lambda: any(v["callback_id"] == "monitor_reason" for v in slack.views(SPEC)))
+    view = [v for v in slack.views(SPEC) if v["callback_id"] == "monitor_reason"][-1]
+    slack.submit_view(SPEC, view["id"], {"note": {"note": "Payers confirmed by phone"}})
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
 
     slack.command(SPEC, PROJ, "item IVR prompt reads the fee twice")
@@ -208,7 +212,7 @@ def test_scripted_run_to_completion_and_the_lock(bot, slack):
     with bot.deps.session_factory() as s:
         trail = [(a.action, a.surface) for a in repo.audit_trail(s, pid)]
     assert trail[0] == ("project_registered", "command")
-    assert ("step_done", "button") in trail and ("item_remedied", "modal") in trail
+    assert ("step_done", "modal") in trail and ("item_remedied", "modal") in trail  # Monitor: the reason modal
     assert trail[-1] == ("project_completed", "modal")
     no_refusals(slack)
 
@@ -239,7 +243,7 @@ def test_colleague_may_read_but_not_change(bot, slack):
 
 def test_manager_may_change(bot, slack):
     register(slack)
-    slack.command(MGR, PROJ, "done 1")
+    slack.command(MGR, PROJ, "done 1 payers confirmed by phone")  # no summary yet: a reason
     slack.wait_for(lambda: step_state(bot, "monitor") == "done")
 
 

@@ -86,9 +86,10 @@ def test_a_slash_command_is_answered_over_the_socket(sbot, slack):
 
 def test_a_button_click_edits_the_checklist(sbot, slack):
     ts = register(slack)["ts"]
-    r = slack.click(SPEC, PROJ, ts, "step_done", value=json.dumps({"p": project_id(sbot), "s": "monitor"}))
+    # Step 3: step 1 with no daily summary yet would ask for a reason first.
+    r = slack.click(SPEC, PROJ, ts, "step_done", value=json.dumps({"p": project_id(sbot), "s": "handoff"}))
     assert r.status_code == 200
-    slack.wait_for(lambda: step_state(sbot, "monitor") == "done")
+    slack.wait_for(lambda: step_state(sbot, "handoff") == "done")
     slack.wait_for(lambda: "Done by <@U0SPEC>" in block_text(slack.message(PROJ, ts)))
     assert [d.kind for d in slack.deliveries if d.kind == "block_actions"] == ["block_actions"]
     no_refusals(slack)

@@ -29,7 +29,7 @@ def ready_project(svc: Service, channel="C1") -> int:
 
 def test_migrations_from_empty(db_url):
     eng = make_engine(db_url)
-    assert current_revision(eng) == "0007"
+    assert current_revision(eng) == "0008"
     names = set(inspect(eng).get_table_names())
     assert {"project", "step_state", "item", "cs_case", "handoff", "daily_summary", "alert", "post",
             "audit"} <= names
@@ -40,7 +40,7 @@ def test_migrations_from_empty(db_url):
 def test_migrations_on_a_new_sqlite_file(tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path}/sub/dir/new.db")
     upgrade(eng)
-    assert current_revision(eng) == "0007"
+    assert current_revision(eng) == "0008"
 
 
 def test_register_and_one_open_project_per_channel(sessions):
@@ -168,7 +168,7 @@ def test_version_moves_with_every_change(sessions):
     svc = Service(sessions)
     snap = svc.register(SPEC, "T0INT", "C1", NEW, "command")
     v1 = snap.version
-    snap = svc.mark_done(SPEC, snap.id, "monitor", None, "command")
+    snap = svc.mark_done(SPEC, snap.id, "monitor", "payers pay", "command")
     snap2, n = svc.add_item(SPEC, snap.id, "fee wording", "command")
     assert v1 < snap.version < snap2.version and n == 1
 
