@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -354,6 +355,33 @@ def test_alert_acknowledged_by_the_manager(page, demo):
     expect(digest).to_contain_text("RIVERTON-WATER")
     expect(digest.locator(".sk-chart svg")).to_be_visible()
     shot(page, "18-weekly-digest")
+    no_refusals(page, demo)
+
+
+def test_a_nudge_reaches_the_specialist_and_is_snoozed(page, demo):
+    """Maple's item #1 stays open: ten days on, on a working morning in the project's time zone,
+    the specialist is reminded by DM, with act / snooze / stop, and a snooze edits it in place."""
+    if demo.deps.nudges is None:
+        pytest.skip("nudges are not wired in this build")
+    p = demo.deps.service.project_in_channel(cast.MAPLE.id)
+    day = demo.deps.clock().astimezone(ZoneInfo(p.tz)).date() + timedelta(days=10)
+    while day.weekday() >= 5 or day.month == 12 and day.day in (24, 25, 26, 31) or (day.month, day.day) == (1, 1):
+        day += timedelta(days=1)
+    later = datetime(day.year, day.month, day.day, 10, 30, tzinfo=ZoneInfo(p.tz))
+    demo.deps.nudges.clock = lambda: later  # the desk's own clock: what is due, and the snooze, ten days on
+    queued = demo.deps.nudges.tick(later)
+    assert any(k.startswith(f"nudge:item:{p.id}:") and k.endswith(SPEC) for k in queued), queued
+    demo.deps.notifier.drain()
+    open_as(page, demo, SPEC, f"c/{cast.MAPLE.id}")
+    page.locator('#app-list [data-app="addon-bot"]').click()
+    nudge = page.locator("#timeline .msg", has_text="Reminder").filter(has_text="post go-live item").last
+    expect(nudge.locator('[data-action-id="nudge_snooze_week"]')).to_be_visible()
+    expect(nudge.locator('[data-action-id="nudge_stop"]')).to_be_visible()
+    shot(page, "19-nudge-for-the-specialist")
+    nudge.locator('[data-action-id="nudge_snooze_week"]').click()
+    expect(nudge).to_contain_text("Snoozed by")
+    expect(nudge.locator('[data-action-id="nudge_snooze_week"]')).to_have_count(0)
+    shot(page, "20-nudge-snoozed")
     no_refusals(page, demo)
 
 
