@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional
 
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.directory import Directory
-from bot.gateway import Gateway
+from bot.gateway import Gateway, rate_limit_retry
+from bot.pacing import Pacer
 from bot.scheduler import TickJob
 from bot.service import Service
 from bot.settings import Settings
@@ -61,9 +62,9 @@ class Deps:
 def make_deps(settings: Settings, engine=None) -> Deps:
     engine = engine or make_engine(settings.DATABASE_URL)
     sf = SessionFactory(engine)
-    client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
-    client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2),
-                                  RateLimitErrorRetryHandler(max_retry_count=3)])
+    # One pacer for the process: every copy of the client spends the same budget per method.
+    client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10, pacer=Pacer())
+    client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2), rate_limit_retry(client, 3)])
     return Deps(
         settings=settings,
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),

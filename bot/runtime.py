@@ -51,7 +51,8 @@ class Runtime:
         sessions = self.deps.session_factory
         return asgi_app(self.app, lambda: healthz(self.deps), signing_secret=self.settings.SLACK_SIGNING_SECRET,
                         first_sight=lambda sig: edge.first_sight(sessions, sig),
-                        metrics=Metrics(gauges=lambda: edge.operator_gauges(sessions)))
+                        metrics=Metrics(gauges=lambda: edge.operator_gauges(sessions),
+                                        ratelimited=self.deps.client.pacer.counts))
 
     def serve_http(self, host: str, port: int) -> None:
         import uvicorn  # only `serve --mode http` needs the ASGI server: keeps other commands' start-up light
