@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from bot.channels import ChannelFacts
 from bot.directory import Directory
 from bot.gateway import Gateway, rate_limit_retry
 from bot.pacing import Pacer
@@ -65,7 +66,7 @@ def make_deps(settings: Settings, engine=None) -> Deps:
     # One pacer for the process: every copy of the client spends the same budget per method.
     client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10, pacer=Pacer())
     client.retry_handlers.extend([ConnectionErrorRetryHandler(max_retry_count=2), rate_limit_retry(client, 3)])
-    return Deps(
+    deps = Deps(
         settings=settings,
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
         session_factory=sf,
@@ -73,3 +74,6 @@ def make_deps(settings: Settings, engine=None) -> Deps:
         # users.info runs before the ack: it never waits out a 429 (bot.directory says what then).
         directory=Directory(client.copy_for(retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])),
     )
+    # Whether channels are shared (Slack Connect), kept in the database; every copy of the client shares it.
+    client.channel_facts = ChannelFacts(sf, lambda: deps.clock())
+    return deps

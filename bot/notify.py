@@ -36,6 +36,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import directory
+from bot.channels import is_shared
 from storage import outbox, repo
 from storage.db import Session
 from storage.models import Post
@@ -101,7 +102,7 @@ class Notifier:
         self.me = me or instance_id()
         self.workers = workers
         self.on_sent: dict[str, Callable[[Session, Post], None]] = {}
-        self._shared_cache: dict[str, bool] = {}
+        self._dms: dict[str, str] = {}  # user -> the bot's DM with them (a DM's id never changes)
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
         self.data_note: Optional[str] = None
@@ -114,7 +115,6 @@ class Notifier:
         with self.session_factory() as s:
             rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit)
         out = DrainResult()
-        self._shared_cache = {}
         with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="notify") as pool:
             for ids in ([i for i, t in rows if t is None], [i for i, t in rows if t is not None]):
                 for k in range(0, len(ids), self.BATCH):
@@ -185,15 +185,14 @@ class Notifier:
         if ch[:1] in ("U", "W"):  # a person: their DM with the bot, if they are of this organisation
             if not directory.for_client(self.client).is_member(ch):
                 raise _NotPostable("recipient_is_outside_the_organisation")
-            return self.client.conversations_open(users=ch)["channel"]["id"]
-        if ch[:1] != "D" and row.kind in INTERNAL_KINDS:
-            shared = self._shared_cache.get(ch)
-            if shared is None:  # checked at send time: a channel can become shared after registration
-                info = self.client.conversations_info(channel=ch)["channel"]
-                shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
-                self._shared_cache[ch] = shared
-            if shared:
-                raise _NotPostable("channel_is_shared_with_another_organisation")
+            dm = self._dms.get(ch)
+            if dm is None:  # conversations.open is Tier 3: asked once per person and process
+                dm = self._dms[ch] = self.client.conversations_open(users=ch)["channel"]["id"]
+            return dm
+        # Checked at send time (a channel can become shared after registration), from the channel
+        # facts that channel events keep true (bot.channels), not a conversations.info per post.
+        if ch[:1] != "D" and row.kind in INTERNAL_KINDS and is_shared(self.client, ch):
+            raise _NotPostable("channel_is_shared_with_another_organisation")
         return ch
 
     def _content(self, row: Post) -> dict[str, Any]:

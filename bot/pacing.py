@@ -91,6 +91,12 @@ class Pacer:
         self.ratelimited: Counter[str] = Counter()  # 429s Slack answered, by method
         self.waited: Counter[str] = Counter()  # seconds background callers waited, by method
 
+    def set_scale(self, scale: float) -> None:
+        """Rates `scale` times Slack's from now on (a local workspace relaxed as much)."""
+        with self._lock:
+            self.scale = scale
+            self._buckets.clear()
+
     @staticmethod
     def paced(method: str) -> bool:
         return method == POST or method in METHOD_TIER
