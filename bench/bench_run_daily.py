@@ -121,7 +121,7 @@ def _probe(ws: Any, channels: list[str], interval: float, halt: Any, out: list[f
             ok = r.status_code == 200
         except Exception:  # noqa: BLE001 - a lost acknowledgement counts as Slack's 3 s timeout
             ok = False
-        out.append(time.perf_counter() - t0 if ok else 3.0)
+        out.append((time.time(), time.perf_counter() - t0 if ok else 3.0))
         halt.wait(max(0.0, interval - (time.perf_counter() - t0)))
 
 
@@ -204,10 +204,10 @@ def _make_db(path: Path, projects: list[tuple[str, str, float]], day: date, prob
     return url
 
 
-def _run_daily(env: dict[str, str], day: date, trace: bool = False, scale: float = 1.0) -> dict:
+def _run_daily(env: dict[str, str], day: date, trace: bool = False, scale: float = 1.0, nice: int = 0) -> dict:
     script = RUN.format(root=str(ROOT), day=day.isoformat(), trace=trace, scale=scale)
-    out = subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, capture_output=True,
-                         text=True, timeout=3600)
+    out = subprocess.run((["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-c", script],
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=3600)
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
         raise SystemExit(f"run-daily failed ({out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
@@ -258,12 +258,16 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))] if xs else float("nan")
 
 
-def _print_acks(idle: list[float], during: list[float]) -> None:
+def _print_acks(idle_at: list, during_at: list, began: float) -> None:
+    idle, during = [x for _, x in idle_at], [x for _, x in during_at]
     print(f"f. /addon status ack: idle p50 {_pct(idle, .5) * 1000:.0f} ms, p99 {_pct(idle, .99) * 1000:.0f} ms "
           f"({len(idle)} probes); during run-daily p50 {_pct(during, .5) * 1000:.0f} ms, p99 "
           f"{_pct(during, .99) * 1000:.0f} ms ({len(during)} probes) = "
           f"{_pct(during, .99) / max(_pct(idle, .99), 1e-9):.2f}x idle; slower than 3 s: "
           f"{sum(1 for x in during if x >= 3.0)}")
+    slow = sorted(during_at, key=lambda p: -p[1])[:5]
+    print("   slowest during the run (s after its start: ack s): " + ", ".join(
+        f"{t - began:.0f}: {x:.2f}" for t, x in slow))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--date", type=date.fromisoformat, default=date(2026, 3, 11), help="a local day (a Wednesday)")
     ap.add_argument("--alerting", type=float, default=0.2,
                     help="share of projects set far below their projection, so each raises an alert DMed to the manager")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="run-daily under `nice -n N`, as a cron job beside the serving bot may be")
     ap.add_argument("--cold-facts", action="store_true", help="no channel facts known before the run")
     ap.add_argument("--probes", type=int, default=300, help="/addon status probes at most (f; 0: none)")
     ap.add_argument("--mem-projects", type=int, default=10, help="projects of the memory runs (d)")
@@ -330,7 +336,8 @@ def main(argv: list[str] | None = None) -> None:
                 idle = sq.get(timeout=600)
                 scmd.put(("probe", 0, 0.5))  # until run-daily is over
             cpu0 = (_cpu(pay.pid), _cpu(sl.pid))
-            b = _run_daily(env, day, scale=scale)
+            run_began = time.time()
+            b = _run_daily(env, day, scale=scale, nice=args.nice)
             if probes:
                 scmd.put("probe_stop")
                 during = sq.get(timeout=120)
@@ -346,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"   {b['summary_line']}")
             _print_rates(posted, b["seconds"], args.projects, args.rates, scale)
             if probes:
-                _print_acks(idle, during)
+                _print_acks(idle, during, run_began)
             c = _run_daily(env, day, scale=scale)
             scmd.put("count")
             again = sq.get(timeout=60)

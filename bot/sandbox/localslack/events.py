@@ -246,8 +246,8 @@ class EventsMixin(DeliveryCore):
         channel = self._channel(channel_id)
         if not self.ws.add_member(channel.id, user_id):
             return None
-        if "member_joined_channel" not in self.subscriptions or not self._bot_sees(channel):
-            return None
+        if "member_joined_channel" not in self.subscriptions or not self._bot_sees(channel) or not self.bot_url:
+            return None  # (no bot listening yet: nobody to tell)
         event: JSON = {
             "type": "member_joined_channel",
             "user": user_id,
