@@ -175,8 +175,21 @@ def _serve_slack(queue: Any, commands: Any, channels: list[str], rate_scale: flo
 
 
 # ---- setup -------------------------------------------------------------------------------
+def _fresh_postgres(url: str) -> str:
+    """A new empty database `addon_bench` on the server of `url` (dropped first if it is there)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(url)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text('DROP DATABASE IF EXISTS "addon_bench" WITH (FORCE)'))
+        c.execute(text('CREATE DATABASE "addon_bench"'))
+    admin.dispose()
+    return base.set(database="addon_bench").render_as_string(hide_password=False)
+
+
 def _make_db(path: Path, projects: list[tuple[str, str, float]], day: date, probes: tuple[str, ...] = (),
-             facts: bool = True) -> str:
+             facts: bool = True, pg: str = "") -> str:
     """Projects as `/addon new` leaves them (their channel facts learnt then, unless not `facts`);
     `probes`: projects live in a month (run-daily skips them), whose channels `/addon status` is probed in."""
     from datetime import datetime, timedelta, timezone
@@ -186,7 +199,7 @@ def _make_db(path: Path, projects: list[tuple[str, str, float]], day: date, prob
     from storage.db import SessionFactory, make_engine, upgrade
     from storage.models import Project
 
-    url = f"sqlite:///{path}"
+    url = _fresh_postgres(pg) if pg else f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
     rows = [(b, c, x, day) for b, c, x in projects] + [(f"probe-{c}", c, 10.0, day + timedelta(days=30))
@@ -279,6 +292,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--date", type=date.fromisoformat, default=date(2026, 3, 11), help="a local day (a Wednesday)")
     ap.add_argument("--alerting", type=float, default=0.2,
                     help="share of projects set far below their projection, so each raises an alert DMed to the manager")
+    ap.add_argument("--postgres", default="", metavar="URL",
+                    help="the main run on PostgreSQL (a fresh database addon_bench on that server), not SQLite")
     ap.add_argument("--nice", type=int, default=0,
                     help="run-daily under `nice -n N`, as a cron job beside the serving bot may be")
     ap.add_argument("--cold-facts", action="store_true", help="no channel facts known before the run")
@@ -301,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     channels = [c for _, c, _ in main_projects] + [c for rows in mem_sets.values() for _, c, _ in rows]
     began = time.perf_counter()
     print(f"run-daily benchmark: {args.projects:,} projects, ~{args.payments:,} payments on {day} ({TZ}); "
-          f"{os.cpu_count()} CPU(s); SQLite; simulator and Slack workspace in child processes")
+          f"{os.cpu_count()} CPU(s); {'PostgreSQL' if args.postgres else 'SQLite'}; simulator and Slack workspace in child processes")
 
     ctx = mp.get_context("spawn")
     pq, pstop = ctx.Queue(), ctx.Event()
@@ -315,7 +330,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="addon-bench-") as tmp:
         try:
             pay_url, slack_url = pq.get(timeout=120), sq.get(timeout=120)
-            db_url = _make_db(Path(tmp) / "main.db", main_projects, day, probes, facts=not args.cold_facts)
+            db_url = _make_db(Path(tmp) / "main.db", main_projects, day, probes, facts=not args.cold_facts,
+                              pg=args.postgres)
             billers = [b for b, _, _ in main_projects]
             _download(pay_url, billers, day)  # warm-up: the simulator plans each biller's day once
             cpu0 = (time.process_time(), _cpu(pay.pid))

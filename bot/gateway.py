@@ -146,7 +146,9 @@ class PacedRetry(RateLimitErrorRetryHandler):
 
 
 def _request_channel(request) -> str:
-    body = request.body
+    if isinstance(request.body_params, dict) and request.body_params.get("channel"):
+        return str(request.body_params["channel"])
+    body = request.data
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if not isinstance(body, str) or not body:
