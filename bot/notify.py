@@ -108,15 +108,22 @@ class Notifier:
         self.data_note: Optional[str] = None
 
     def drain(self, now: Optional[datetime] = None, *, keys: Optional[Iterable[str]] = None,
-              project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> DrainResult:
+              project_ids: Optional[Iterable[int]] = None, limit: int = 5000,
+              posts_only: bool = False) -> DrainResult:
         """Send every due post (or only `keys`, or those of `project_ids`), oldest
-        first, thread parents before replies."""
+        first, thread parents before replies, edits of checklists last (chat.update is
+        Tier 3, about 50 a minute: no summary or alert waits behind them); `posts_only`
+        leaves those edits for a later drain (the daily run's end)."""
         now = now or self.clock()
         with self.session_factory() as s:
-            rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit)
+            rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit,
+                                    without_kinds=LAST_KINDS if posts_only else ())
         out = DrainResult()
+        groups = ([i for i, t, k in rows if t is None and k not in LAST_KINDS],
+                  [i for i, t, k in rows if t is not None],
+                  [i for i, t, k in rows if t is None and k in LAST_KINDS])
         with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="notify") as pool:
-            for ids in ([i for i, t in rows if t is None], [i for i, t in rows if t is not None]):
+            for ids in groups:
                 for k in range(0, len(ids), self.BATCH):
                     batch = ids[k:k + self.BATCH]
                     for _ in range(4):  # again for posts whose content changed while being sent
@@ -320,6 +327,9 @@ _LOOKUP_TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "
 class _NotPostable(Exception):
     """A reason of ours not to post (e.g. the channel became shared)."""
 
+
+# Edits sent after every post of a drain (see Notifier.drain).
+LAST_KINDS = ("checklist",)
 
 # Kinds whose content is internal: never posted into a channel shared with another organisation.
 INTERNAL_KINDS = frozenset({"summary", "alert_note", "alert_channel", "checklist", "report"})
