@@ -35,3 +35,20 @@ def test_a_background_call_waits_out_retry_after_and_goes_through(slack):
     assert [m["text"] for m in slack.messages(PROJ)] == ["after the wait"]
     assert len(slack.calls_to("chat.postMessage")) == 2
     assert g.pacer.counts() == {"chat.postMessage": 1}
+
+
+def test_checklist_edits_go_after_the_posts_and_the_run_can_leave_them_for_its_end(bot, slack):
+    from storage import repo
+    from storage.outbox import enqueue
+
+    ts = bot.deps.client.chat_postMessage(channel=PROJ, text="a checklist")["ts"]
+    with repo.transaction(bot.deps.session_factory) as s:  # the edit was recorded first
+        enqueue(s, key="checklist:t", kind="checklist", channel=PROJ, text="the checklist, edited", ts=ts,
+                edit_only=True)
+        enqueue(s, key="summary:t", kind="summary", channel=PROJ, text="Payments summary")
+    slack.reset_records()
+    bot.deps.notifier.drain(posts_only=True)
+    assert [m for m, _ in slack.calls if m.startswith("chat.")] == ["chat.postMessage"]
+    bot.deps.notifier.drain()
+    assert [m for m, _ in slack.calls if m.startswith("chat.")] == ["chat.postMessage", "chat.update"]
+    assert slack.message(PROJ, ts)["text"].startswith("the checklist, edited")
