@@ -17,23 +17,29 @@ log = logging.getLogger("addon_bot.checklist")
 
 def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = False,
                    ts: Optional[str] = None) -> Optional[str]:
-    """Post the checklist in the project channel, or edit it in place."""
+    """Post the checklist in the project channel, or edit it in place: only when what it
+    would show differs from what the live checklist shows (chat.update is Tier 3)."""
     client = deps.client
     line = deps.monitor.summary_line(snap.id) if deps.monitor is not None else None
     blocks = views.checklist_blocks(snap, line, schedule_text(deps, snap))
     text = views.checklist_text(snap)
-    current = deps.service.checklist_ts(snap.id)
+    shown = views.checklist_hash(text, blocks)
+    current, current_shows = deps.service.checklist_shown(snap.id)
     target = ts or (None if new_message else current)
     ensure_internal_channel(client, snap.channel_id)
     if target:
+        if target == current and current_shows == shown:
+            return target  # it already shows exactly this
         try:
             client.chat_update(channel=snap.channel_id, ts=target, text=text, blocks=blocks)
+            if target == current:
+                deps.service.remember_checklist(snap.id, target, shown)
             return target
         except SlackApiError as e:
             if e.response.get("error") not in ("message_not_found", "cant_update_message"):
                 raise
     r = client.chat_postMessage(channel=snap.channel_id, text=text, blocks=blocks)
-    deps.service.remember_checklist(snap.id, r["ts"])
+    deps.service.remember_checklist(snap.id, r["ts"], shown)
     if current and current != r["ts"]:
         retire_copy(deps, snap, current, r["ts"])
     return r["ts"]

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional
 
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # noqa: F401 - see rate_limit_retry
 
+from bot.channels import ChannelFacts
 from bot.directory import Directory
-from bot.gateway import Gateway, ReadRetry
+from bot.gateway import Gateway, ReadRetry, rate_limit_retry
+from bot.pacing import Pacer
 from bot.scheduler import TickJob
 from bot.service import Service
 from bot.settings import Settings
@@ -64,11 +66,12 @@ class Deps:
 def make_deps(settings: Settings, engine=None) -> Deps:
     engine = engine or make_engine(settings.DATABASE_URL)
     sf = SessionFactory(engine)
-    client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10)
+    # One pacer for the process: every copy of the client spends the same budget per method.
+    client = Gateway(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=10, pacer=Pacer())
     # Connection errors are retried for reads only (ReadRetry): a post whose answer was lost may be
     # in the channel already; posts that must survive that go through the outbox (bot.notify).
-    client.retry_handlers = [ReadRetry(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)]
-    return Deps(
+    client.retry_handlers = [ReadRetry(max_retry_count=2), rate_limit_retry(client, 3)]
+    deps = Deps(
         settings=settings,
         service=Service(sf, default_tz=settings.DEFAULT_TIMEZONE),
         session_factory=sf,
@@ -76,3 +79,6 @@ def make_deps(settings: Settings, engine=None) -> Deps:
         # users.info runs before the ack: it never waits out a 429 (bot.directory says what then).
         directory=Directory(client.copy_for(retry_handlers=[ReadRetry(max_retry_count=1)])),
     )
+    # Whether channels are shared (Slack Connect), kept in the database; every copy of the client shares it.
+    client.channel_facts = ChannelFacts(sf, lambda: deps.clock())
+    return deps

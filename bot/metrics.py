@@ -1,7 +1,7 @@
 """What operators see at `GET /metrics` (Prometheus text format, prometheus-client).
 
 Counters of the Slack edge (requests or Socket Mode envelopes by surface and outcome,
-acknowledgements slower than 1 s)
+acknowledgements slower than 1 s, the Web API's 429s by method)
 live in one registry per app (a process may run several, as the tests do); the outbox's depth
 and oldest pending age, unreadable payment days and pending cases are read from the database
 at scrape time, so every instance reports the same shared state.
@@ -13,7 +13,7 @@ import logging
 from typing import Callable, Optional
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 log = logging.getLogger("addon_bot.metrics")
 
@@ -50,8 +50,23 @@ class _DatabaseGauges:
                 yield g
 
 
+class _SlackLimits:
+    """429s Slack answered, by Web API method (bot.pacing counts them for the whole process)."""
+
+    def __init__(self, read: Callable[[], dict[str, int]]):
+        self.read = read
+
+    def collect(self):
+        c = CounterMetricFamily("addon_bot_slack_ratelimited", "Web API calls Slack answered 429, by method",
+                                labels=["method"])
+        for method, n in sorted(self.read().items()):
+            c.add_metric([method], float(n))
+        yield c
+
+
 class Metrics:
-    def __init__(self, gauges: Optional[Callable[[], dict[str, float]]] = None):
+    def __init__(self, gauges: Optional[Callable[[], dict[str, float]]] = None,
+                 ratelimited: Optional[Callable[[], dict[str, int]]] = None):
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("addon_bot_requests",
                                 "Slack's requests (to /slack/events, or Socket Mode envelopes) by surface and outcome",
@@ -60,6 +75,8 @@ class Metrics:
                                  ["surface"], registry=self.registry)
         if gauges is not None:
             self.registry.register(_DatabaseGauges(gauges))
+        if ratelimited is not None:
+            self.registry.register(_SlackLimits(ratelimited))
 
     def request(self, surface: str, outcome: str, seconds: float = 0.0) -> None:
         self.requests.labels(surface, outcome).inc()

@@ -37,9 +37,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import directory, fmt
+from bot.channels import is_shared
 from bot.post_terms import (  # noqa: F401 - the outbox's terms, re-exported for its callers
-    BLOCK_ERRORS, BUSY, DATA_KINDS, INTERNAL_KINDS, LINKED_KINDS, PENDING, REFUSED, SENT, SIMULATED_NOTE, Attempt,
-    DrainResult, _Outcome)
+    BLOCK_ERRORS, BUSY, DATA_KINDS, INTERNAL_KINDS, LAST_KINDS, LINKED_KINDS, PENDING, REFUSED, SENT, SIMULATED_NOTE,
+    Attempt, DrainResult, _Outcome)
 from bot.slack_answers import answer_of, lost_answer, transient
 from storage import outbox, repo
 from storage.db import Session
@@ -87,23 +88,29 @@ class Notifier:
         self.still_wanted: dict[str, Callable[[Session, Post], bool]] = {}  # by kind: storage.outbox.still_wanted
         # Run after the outcome is stored (outside its transaction; may call Slack), by kind.
         self.after_sent: dict[str, Callable[[Post], None]] = {}
-        self._shared_cache: dict[str, bool] = {}
+        self._dms: dict[str, str] = {}  # user -> the bot's DM with them (a DM's id never changes)
         self._workspace_url: Optional[str] = None  # https://<workspace>.slack.com, for permalinks
         self._tokens = itertools.count(1)
         # Set when the payments source is the simulator: every message built from its numbers says so.
         self.data_note: Optional[str] = None
 
     def drain(self, now: Optional[datetime] = None, *, keys: Optional[Iterable[str]] = None,
-              project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> DrainResult:
+              project_ids: Optional[Iterable[int]] = None, limit: int = 5000,
+              posts_only: bool = False) -> DrainResult:
         """Send every due post (or only `keys`, or those of `project_ids`), oldest
-        first, thread parents before replies."""
+        first, thread parents before replies, edits of checklists last (chat.update is
+        Tier 3, about 50 a minute: no summary or alert waits behind them); `posts_only`
+        leaves those edits for a later drain (the daily run's end)."""
         now = now or self.clock()
         with self.session_factory() as s:
-            rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit)
+            rows = outbox.due_posts(s, now, keys=keys, project_ids=project_ids, limit=limit,
+                                    without_kinds=LAST_KINDS if posts_only else ())
         out = DrainResult()
-        self._shared_cache = {}
+        groups = ([i for i, t, k in rows if t is None and k not in LAST_KINDS],
+                  [i for i, t, k in rows if t is not None],
+                  [i for i, t, k in rows if t is None and k in LAST_KINDS])
         with ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="notify") as pool:
-            for ids in ([i for i, t in rows if t is None], [i for i, t in rows if t is not None]):
+            for ids in groups:
                 for k in range(0, len(ids), self.BATCH):
                     batch = ids[k:k + self.BATCH]
                     for _ in range(4):  # again for posts whose content changed while being sent
@@ -120,7 +127,6 @@ class Notifier:
             rows = outbox.due_posts(s, now, keys=[key], limit=1)
         seen: list[_Outcome] = []
         if rows:
-            self._shared_cache = {}
             self._batch([rows[0][0]], now, DrainResult(), None, seen)
         if not seen:
             with self.session_factory() as s:
@@ -217,15 +223,14 @@ class Notifier:
         if ch[:1] in ("U", "W"):  # a person: their DM with the bot, if they are of this organisation
             if not directory.for_client(self.client).is_member(ch):
                 raise _NotPostable("recipient_is_outside_the_organisation")
-            return self.client.conversations_open(users=ch)["channel"]["id"]
-        if ch[:1] != "D" and row.kind in INTERNAL_KINDS:
-            shared = self._shared_cache.get(ch)
-            if shared is None:  # checked at send time: a channel can become shared after registration
-                info = self.client.conversations_info(channel=ch)["channel"]
-                shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
-                self._shared_cache[ch] = shared
-            if shared:
-                raise _NotPostable("channel_is_shared_with_another_organisation")
+            dm = self._dms.get(ch)
+            if dm is None:  # conversations.open is Tier 3: asked once per person and process
+                dm = self._dms[ch] = self.client.conversations_open(users=ch)["channel"]["id"]
+            return dm
+        # Checked at send time (a channel can become shared after registration), from the channel
+        # facts that channel events keep true (bot.channels), not a conversations.info per post.
+        if ch[:1] != "D" and row.kind in INTERNAL_KINDS and is_shared(self.client, ch):
+            raise _NotPostable("channel_is_shared_with_another_organisation")
         return ch
 
     def _content(self, row: Post) -> dict[str, Any]:

@@ -15,6 +15,9 @@ SIMULATED_NOTE = ":test_tube: Simulated data from the built-in Biller Portal sim
 # Slack answers that mean "the blocks are the problem": the next attempt sends text only.
 BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 
+# Edits sent after every post of a drain (see Notifier.drain).
+LAST_KINDS = ("checklist",)
+
 # Kinds whose permalink is kept (the alerts link to the day's summary).
 LINKED_KINDS = frozenset({"summary", "catch_up"})
 

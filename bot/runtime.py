@@ -53,7 +53,7 @@ class Runtime:
 
     def metrics(self) -> Metrics:
         sessions = self.deps.session_factory
-        return Metrics(gauges=lambda: edge.operator_gauges(sessions))
+        return Metrics(gauges=lambda: edge.operator_gauges(sessions), ratelimited=self.deps.client.pacer.counts)
 
     def asgi(self):
         sessions = self.deps.session_factory

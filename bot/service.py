@@ -291,17 +291,25 @@ class Service:
                 raise Conflict("Someone else completed or withdrew this project a moment ago.")
         return self.snapshot(project_id)
 
-    def remember_checklist(self, project_id: int, ts: str) -> None:
-        """Where the checklist message is, so later changes edit it in place."""
+    def remember_checklist(self, project_id: int, ts: str, shown: Optional[str] = None) -> None:
+        """Where the checklist message is, so later changes edit it in place, and what it shows
+        (bot.views.checklist_hash; None: not known)."""
         try:
             with repo.transaction(self.session_factory) as s:
                 p = repo.get_project(s, project_id)
                 if p.locked:
                     return
                 p.checklist_ts = ts
+                p.checklist_hash = shown
                 repo.save(s, p)
         except (NotFound, DomainError):
             return
+
+    def checklist_shown(self, project_id: int) -> tuple[Optional[str], Optional[str]]:
+        """(ts, hash of what it shows) of the project's live checklist message."""
+        with self.session_factory() as s:
+            p = repo.find_by_id(s, project_id)
+            return (p.checklist_ts, p.checklist_hash) if p else (None, None)
 
     def checklist_ts(self, project_id: int) -> Optional[str]:
         with self.session_factory() as s:

@@ -52,6 +52,8 @@ class Project(SQLModel, table=True):
     locked: bool = Field(default=False)
     version: int = Field(default=1)
     checklist_ts: Optional[str] = Field(default=None, max_length=32)
+    # What the live checklist message shows (a hash of its rendered text and blocks): edited only when it changes.
+    checklist_hash: Optional[str] = Field(default=None, max_length=64)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
     completed_by: Optional[str] = Field(default=None, max_length=32)
@@ -254,3 +256,18 @@ class SeenRequest(SQLModel, table=True):
     __tablename__ = "seen_request"
     signature: str = Field(primary_key=True, max_length=80)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ChannelFact(SQLModel, table=True):
+    """What Slack said of a channel (conversations.info), so internal content is
+    never posted into a channel shared with another organisation without asking
+    Slack before every post. Kept true by the `channel_shared`, `channel_unshared`
+    and `member_joined_channel` events (bot.handlers.channels) and re-checked when
+    older than bot.channels.MAX_AGE; no row means unknown, and unknown is asked.
+    In the database so that every instance learns of an event any one received."""
+
+    __tablename__ = "channel_fact"
+    channel_id: str = Field(primary_key=True, max_length=32)
+    ext_shared: bool = Field(default=False)  # is_ext_shared or is_pending_ext_shared
+    archived: bool = Field(default=False)
+    checked_at: datetime = Field(default_factory=utcnow, index=True)  # when Slack last said so

@@ -127,14 +127,18 @@ def _due(now: datetime):
 
 
 def due_posts(s: Session, now: datetime, *, keys: Optional[Iterable[str]] = None,
-              project_ids: Optional[Iterable[int]] = None, limit: int = 5000) -> list[tuple[int, Optional[str]]]:
-    """(id, thread key) of every due post (or only `keys`, or those of `project_ids`), oldest first."""
-    stmt = select(Post.id, Post.thread_key).where(_due(now))
+              project_ids: Optional[Iterable[int]] = None, limit: int = 5000,
+              without_kinds: Iterable[str] = ()) -> list[tuple[int, Optional[str], str]]:
+    """(id, thread key, kind) of every due post (or only `keys`, or those of `project_ids`;
+    none of `without_kinds`), oldest first."""
+    stmt = select(Post.id, Post.thread_key, Post.kind).where(_due(now))
     if keys is not None:
         stmt = stmt.where(Post.idempotency_key.in_(list(keys)))
     if project_ids is not None:
         stmt = stmt.where(Post.project_id.in_(list(project_ids)))
-    return [(i, k) for i, k in s.execute(stmt.order_by(Post.id).limit(limit))]
+    if without_kinds:
+        stmt = stmt.where(Post.kind.not_in(list(without_kinds)))
+    return [(i, k, kind) for i, k, kind in s.execute(stmt.order_by(Post.id).limit(limit))]
 
 
 def claim(s: Session, ids: list[int], now: datetime, token: str) -> tuple[list[tuple[Post, Optional[str]]], int]:

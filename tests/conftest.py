@@ -50,7 +50,7 @@ def pg_url():
     admin.dispose()
 
 
-TABLES = "nudge_hold, seen_request, slack_event, typed_text, audit, post, alert, daily_summary, handoff, cs_case, item, step_state, project"
+TABLES = "channel_fact, nudge_hold, seen_request, slack_event, typed_text, audit, post, alert, daily_summary, handoff, cs_case, item, step_state, project"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -9,13 +9,14 @@
 - mentions: app_mention, a biller's above all
 - home:     the App Home
 - events:   what nobody answers
+- channels: channel_shared, channel_unshared, member_joined_channel: the channel facts
 """
 
 from __future__ import annotations
 
-from bot.handlers import actions, alerts, commands, cs, events, home, mentions, modals, nudges
+from bot.handlers import actions, alerts, channels, commands, cs, events, home, mentions, modals, nudges
 
 
 def register_listeners(app, deps) -> None:
-    for module in (commands, actions, modals, home, events, alerts, mentions, cs, nudges):
+    for module in (channels, commands, actions, modals, home, events, alerts, mentions, cs, nudges):
         module.register(app, deps)

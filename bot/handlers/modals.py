@@ -95,7 +95,8 @@ def register(app, deps) -> None:
         if svc.project_in_channel(channel) is not None:
             return "That channel already has an open post-live project; pick another."
         try:
-            info = ensure_internal_channel(client, channel) or {}
+            ensure_internal_channel(client, channel)
+            info = client.conversations_info(channel=channel)["channel"]  # a rare form: whether I am in it
         except DomainError:
             return ("That channel is shared with another organisation (Slack Connect), where internal project "
                     "details never go: pick an internal one.")

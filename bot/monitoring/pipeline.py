@@ -160,7 +160,8 @@ class Monitor:
 
     def _send_quietly(self, now: datetime, project_ids: set[int]) -> None:
         try:
-            r = self.notifier.drain(now, project_ids=project_ids)
+            # The checklists' edits (Tier 3) wait for the end of the pass: posts first.
+            r = self.notifier.drain(now, project_ids=project_ids, posts_only=True)
             self.sent_in_background.sent += r.sent
             self.sent_in_background.failed += r.failed
         except Exception:  # noqa: BLE001 - the posts stay in the outbox; the next drain sends them

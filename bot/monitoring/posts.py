@@ -171,15 +171,24 @@ def latest_line(s: Session, p: Project) -> Optional[str]:
 def refresh_checklist(s: Session, p: Project,
                       schedule_text: Optional[Callable[[Any], Optional[str]]] = None) -> Optional[str]:
     """Edit the project's checklist in place (days monitored, latest summary, open alerts;
-    step 4's schedule line when `schedule_text` draws it, see bot.schedule.wiring)."""
+    step 4's schedule line when `schedule_text` draws it, see bot.schedule.wiring), only when
+    what it would show differs from what it shows (project.checklist_hash): chat.update is Tier 3."""
     if not p.checklist_ts:
         return None
     snap = repo.snapshot(s, p)
     key = f"checklist:{p.id}"
     sched = schedule_text(snap) if schedule_text is not None else None
-    enqueue(s, key=key, kind="checklist", channel=p.channel_id, text=views.checklist_text(snap),
-            blocks=views.checklist_blocks(snap, latest_line(s, p), sched), project_id=p.id, ts=p.checklist_ts,
-            edit_only=True)
+    text, blocks = views.checklist_text(snap), views.checklist_blocks(snap, latest_line(s, p), sched)
+    shown = views.checklist_hash(text, blocks)
+    if shown == p.checklist_hash:
+        return None
+    # `replaces` makes the edit differ from an earlier one of the same content when the message
+    # was redrawn in between (bot.checklist): the outbox sends it rather than taking it as sent.
+    enqueue(s, key=key, kind="checklist", channel=p.channel_id, text=text, blocks=blocks, project_id=p.id,
+            ts=p.checklist_ts, edit_only=True, meta={"replaces": p.checklist_hash})
+    if not p.locked:
+        p.checklist_hash = shown
+        s.add(p)
     return key
 
 

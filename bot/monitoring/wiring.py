@@ -4,8 +4,8 @@
   `simulated` (or unset, for embedded use: the CLI refuses to serve without it),
   the built-in simulated biller portal started in-process, every message built
   from it then saying the data is simulated;
-- the outbox sender (bot.notify) with its own Web API client that does not
-  retry connection errors itself (a lost answer would post twice; the outbox
+- the outbox sender (bot.notify) with its own Web API client, a background
+  caller of the gateway (paced, people first), that does not retry connection errors itself (a lost answer would post twice; the outbox
   retries safely, looking for its earlier attempt first);
 - the Monitor (deps.monitor), whose tick joins deps.ticks, and the AlertDesk
   (deps.alerts) behind the alert buttons and reactions;
@@ -17,10 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
 from bot.deps import Deps
-from bot.gateway import Gateway
+from bot.gateway import Gateway, rate_limit_retry
 from bot.monitoring.alerts import AlertDesk
 from bot.monitoring.digest import DigestDesk
 from bot.monitoring.intraday import IntradayWatch
@@ -49,7 +47,9 @@ def make_source(settings) -> tuple[PaymentsClient, list[Callable[[], None]]]:
 
 
 def sending_client(client: Gateway) -> Gateway:
-    return client.copy_for(retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
+    """The outbox's client: a background caller, paced by the process's budget (people first),
+    waiting out a 429's Retry-After."""
+    return client.copy_for(retry_handlers=[rate_limit_retry(client, 2)], background=True)
 
 
 def build(deps: Deps, source) -> Monitor:

@@ -4,6 +4,8 @@ out; no database, no Slack calls."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any, Iterable, Optional
 
@@ -40,6 +42,13 @@ _ICON = {DONE: ":white_check_mark:", NOT_APPLICABLE: ":heavy_minus_sign:", "open
 
 def title(p: ProjectSnapshot) -> str:
     return f"{p.addon} · {p.biller_id}"
+
+
+def checklist_hash(text: str, blocks: list[Block]) -> str:
+    """What a checklist message shows, as a hash: stored with the live checklist, so it is
+    edited (chat.update, Tier 3) only when what it would show is different."""
+    raw = json.dumps({"text": text, "blocks": blocks}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def checklist_text(p: ProjectSnapshot) -> str:

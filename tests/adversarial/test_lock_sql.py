@@ -36,11 +36,11 @@ SQLITE_REPLACES = [
     # a completed project re-inserted open over its own row
     "INSERT OR REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, "
     "projected_per_day, channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, "
-    "checklist_ts, created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates "
+    "checklist_ts, created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates, checklist_hash "
     "FROM project WHERE id = :id",
     "REPLACE INTO project SELECT id, team_id, biller_id, addon, pay_channel, golive, projected_per_day, "
     "channel_id, shared_channel_id, manager_id, specialist_ids, tz, 'open', 0, version, checklist_ts, "
-    "created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates "
+    "created_by, created_at, NULL, NULL, 0, schedule_sheet_id, NULL, NULL, calendar, NULL, closed_dates, checklist_hash "
     "FROM project WHERE id = :id",
     # a step row of the locked project replaced
     "REPLACE INTO step_state (project_id, step, state) VALUES (:id, 'complete', 'open')",

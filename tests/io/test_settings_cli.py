@@ -112,7 +112,7 @@ def test_db_upgrade(tmp_path):
     r = _cli("db", "upgrade", cwd=tmp_path,
              env={"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert r.returncode == 0, r.stderr
-    assert "revision 0008" in r.stdout
+    assert "revision 0009" in r.stdout
 
 
 # ---- the manifest -------------------------------------------------------------

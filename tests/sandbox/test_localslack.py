@@ -906,3 +906,24 @@ def test_driver_misuse(slack: LocalSlack) -> None:
     with pytest.raises(httpx.HTTPError):
         slack.event({"type": "app_mention", "user": "U1", "channel": "C1", "text": "x", "ts": "1.1"})
     assert [e.code for e in slack.errors] == ["dispatch_failed"]
+
+
+def test_sharing_a_channel_tells_the_bot_as_slack_does(slack: LocalSlack, stub: list[dict[str, Any]]) -> None:
+    # https://docs.slack.dev/reference/events/channel_shared, .../channel_unshared,
+    # .../member_joined_channel: delivered to an app subscribed to them, in channels it is in.
+    slack.set_ext_shared("C1", True)
+    event = slack.deliveries[-1].payload["event"]
+    assert event["type"] == "channel_shared" and event["channel"] == "C1"
+    assert event["connected_team_id"] == EXTERNAL_TEAM_ID
+    n = len(slack.deliveries)
+    slack.set_ext_shared("C1", True)  # no change: no event
+    assert len(slack.deliveries) == n
+    slack.set_ext_shared("C1", False)
+    event = slack.deliveries[-1].payload["event"]
+    assert event["type"] == "channel_unshared" and event["is_ext_shared"] is False
+    assert event["previously_connected_team_id"] == EXTERNAL_TEAM_ID
+    slack.set_ext_shared("CPUB", True)  # the bot is not in it: it is not told
+    assert len(slack.deliveries) == n + 1
+    slack.add_member("C1", "UX")
+    event = slack.deliveries[-1].payload["event"]
+    assert event["type"] == "member_joined_channel" and event["team"] == EXTERNAL_TEAM_ID

@@ -42,3 +42,22 @@ def test_a_click_on_a_stale_copy_changes_nothing_and_shows_the_current_state(bot
     [answer] = [e for e in slack.ephemerals(PROJ, SPEC) if "out of date" in (e.get("text") or "")]
     assert "Done by <@U0SPEC>" in block_text(answer)  # the current state, not the copy's
     slack.wait_for(lambda: _buttons(slack.message(PROJ, first["ts"])) == [])
+
+
+def test_the_checklist_is_edited_only_when_what_it_shows_changed(bot, slack):
+    from bot.checklist import refresh_checklist
+
+    first = register(slack)
+    pid = project_row(bot).id
+    updates = len(slack.calls_to("chat.update"))
+    for _ in range(3):  # redrawn with nothing changed: no chat.update (Tier 3) at all
+        refresh_checklist(bot.deps, pid)
+    assert len(slack.calls_to("chat.update")) == updates
+    shown = bot.deps.service.checklist_shown(pid)
+    slack.command(SPEC, PROJ, "item Fee shown twice")  # what it shows changes: one edit
+    slack.wait_for(lambda: "Fee shown twice" in block_text(checklist(slack)))
+    slack.wait_for(lambda: bot.deps.service.checklist_shown(pid) != shown)  # the edit is recorded
+    edits = len(slack.calls_to("chat.update"))
+    assert edits == updates + 1
+    refresh_checklist(bot.deps, pid)
+    assert len(slack.calls_to("chat.update")) == edits

@@ -29,7 +29,7 @@ def ready_project(svc: Service, channel="C1") -> int:
 
 def test_migrations_from_empty(db_url):
     eng = make_engine(db_url)
-    assert current_revision(eng) == "0008"
+    assert current_revision(eng) == "0009"
     names = set(inspect(eng).get_table_names())
     assert {"project", "step_state", "item", "cs_case", "handoff", "daily_summary", "alert", "post",
             "audit"} <= names
@@ -40,7 +40,7 @@ def test_migrations_from_empty(db_url):
 def test_migrations_on_a_new_sqlite_file(tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path}/sub/dir/new.db")
     upgrade(eng)
-    assert current_revision(eng) == "0008"
+    assert current_revision(eng) == "0009"
 
 
 def test_register_and_one_open_project_per_channel(sessions):

@@ -18,7 +18,8 @@ EXTERNAL_ORG = "City 42 Utilities"
 
 # What manifest.yml subscribes the bot to (settings.event_subscriptions.bot_events):
 # the demo delivers exactly what Slack would deliver to the real app.
-SUBSCRIPTIONS = frozenset({"app_home_opened", "app_mention", "reaction_added"})
+SUBSCRIPTIONS = frozenset({"app_home_opened", "app_mention", "reaction_added", "channel_shared",
+                           "channel_unshared", "member_joined_channel"})
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,15 @@ CLIENT_SERVICES = ChannelSpec("C0CS", "client-services", _TEAM, "Client Services
 CHANNELS: tuple[ChannelSpec, ...] = (RIVERTON, MAPLE, CITY, OAK, SHARED, CLIENT_SERVICES)
 
 
+RATE_SCALE = 50.0  # the demo's workspace allows 50 times Slack's rates; the bot paces itself alike
+
+
 def build_workspace(signing_secret: str, bot_token: str) -> LocalSlack:
     """A LocalSlack workspace holding the cast (not started)."""
     slack = LocalSlack(signing_secret=signing_secret, bot_token=bot_token, bot_name=BOT_NAME,
                        subscriptions=SUBSCRIPTIONS,
                        # Strict as Slack (scopes, sizes), with rates relaxed so the demo seeds in seconds.
-                       rate_scale=50.0)
+                       rate_scale=RATE_SCALE)
     slack.ws.internal_team.name = INTERNAL_ORG
     slack.ws.external_team.name = EXTERNAL_ORG
     for p in PERSONAS:

@@ -111,6 +111,7 @@ class DemoStack:
             payments_url = self.simulator.start(self.host)
             self.runtime = Runtime.start(self.settings(api_url, secret, token, payments_url),
                                          scheduler=self.scheduler)
+            self.runtime.deps.client.pacer.set_scale(cast.RATE_SCALE)  # as relaxed as the workspace
             if self.runtime.deps.notifier is not None:  # the demo's numbers are generated: its messages say so
                 self.runtime.deps.notifier.data_note = SIMULATED_NOTE
             self.bot_server = ThreadedServer(self.runtime.asgi(), host=self.host).start()

@@ -195,9 +195,10 @@ class LocalSlack(Driver):
             channel_id, name, private=private, ext_shared=ext_shared, members=members, bot_member=bot_member
         )
 
-    def set_ext_shared(self, channel_id: str, flag: bool) -> None:
-        """Share the channel with the external org (Slack Connect) or stop sharing it."""
-        self.ws.set_ext_shared(channel_id, flag)
+    def set_ext_shared(self, channel_id: str, flag: bool) -> httpx.Response | None:
+        """Share the channel with the external org (Slack Connect) or stop sharing it; the bot
+        is told (``channel_shared`` / ``channel_unshared``), see :meth:`Driver.share_changed`."""
+        return self.share_changed(channel_id, flag)
 
     def add_member(self, channel_id: str, user_id: str) -> httpx.Response | None:
         """Add ``user_id`` (the bot too) to a channel; see :meth:`Driver.member_joined`."""

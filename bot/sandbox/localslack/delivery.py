@@ -32,10 +32,11 @@ from .state import (
 )
 from .webapi import WebAPI
 
-#: Events delivered unless the caller chooses otherwise. Add "message.channels",
-#: "message.groups", "message.im", "message.mpim" to receive people's messages, and
-#: "member_joined_channel" for joins.
-DEFAULT_SUBSCRIPTIONS = frozenset({"app_mention", "app_home_opened", "reaction_added", "reaction_removed"})
+#: Events delivered unless the caller chooses otherwise (what manifest.yml subscribes the
+#: bot to, and reaction_removed). Add "message.channels", "message.groups", "message.im",
+#: "message.mpim" to receive people's messages.
+DEFAULT_SUBSCRIPTIONS = frozenset({"app_mention", "app_home_opened", "reaction_added", "reaction_removed",
+                                   "channel_shared", "channel_unshared", "member_joined_channel"})
 
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 FORM = "application/x-www-form-urlencoded"

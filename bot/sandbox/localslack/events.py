@@ -224,13 +224,33 @@ class EventsMixin(DeliveryCore):
             event["view"] = home.to_slack(full_state=True)
         return self.event(event)
 
+    def share_changed(self, channel_id: str, flag: bool) -> httpx.Response | None:
+        """Share the channel with the external organisation (Slack Connect), or stop; delivers
+        ``channel_shared`` / ``channel_unshared`` when subscribed and the bot is in the channel.
+        https://docs.slack.dev/reference/events/channel_shared ("connected_team_id"),
+        https://docs.slack.dev/reference/events/channel_unshared ("previously_connected_team_id",
+        "is_ext_shared": whether it is still shared with another organisation)."""
+        channel = self._channel(channel_id)
+        was = channel.is_ext_shared
+        self.ws.set_ext_shared(channel.id, flag)
+        kind = "channel_shared" if flag else "channel_unshared"
+        if was == flag or kind not in self.subscriptions or not self._bot_sees(channel) or not self.bot_url:
+            return None  # (no bot listening yet: nobody to tell)
+        event: JSON = {"type": kind, "channel": channel.id}
+        external = self.ws.external_team.id
+        if flag:
+            event["connected_team_id"] = external
+        else:
+            event.update(previously_connected_team_id=external, is_ext_shared=False)
+        return self.event(event)
+
     def member_joined(self, channel_id: str, user_id: str, inviter: str | None = None) -> httpx.Response | None:
         """Add a member; delivers ``member_joined_channel`` when subscribed and the bot is in the channel."""
         channel = self._channel(channel_id)
         if not self.ws.add_member(channel.id, user_id):
             return None
-        if "member_joined_channel" not in self.subscriptions or not self._bot_sees(channel):
-            return None
+        if "member_joined_channel" not in self.subscriptions or not self._bot_sees(channel) or not self.bot_url:
+            return None  # (no bot listening yet: nobody to tell)
         event: JSON = {
             "type": "member_joined_channel",
             "user": user_id,
