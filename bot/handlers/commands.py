@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot import commands as cmds
 from bot import views
 from bot.channels import ensure_internal_channel, ensure_shared_channel
-from bot.checklist import schedule_text, show_checklist
+from bot.checklist import show_checklist
 from bot.completion import complete_project, data_simulated, uses_schedule
 from bot.directory import ensure_members
 from bot.errors import BadInput

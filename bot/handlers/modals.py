@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.suggest import in_words
-from bot import fmt
 
 from bot import commands as cmds
 from bot import views

@@ -9,7 +9,7 @@ project and the local date; a summary names its local date as YYYY-MM-DD.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from bot import fmt
 from bot.monitoring.rules import Comparison, SummaryFacts

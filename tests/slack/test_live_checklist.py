@@ -47,7 +47,7 @@ def test_a_click_on_a_stale_copy_changes_nothing_and_shows_the_current_state(bot
 def test_the_checklist_is_edited_only_when_what_it_shows_changed(bot, slack):
     from bot.checklist import refresh_checklist
 
-    first = register(slack)
+    register(slack)
     pid = project_row(bot).id
     updates = len(slack.calls_to("chat.update"))
     for _ in range(3):  # redrawn with nothing changed: no chat.update (Tier 3) at all

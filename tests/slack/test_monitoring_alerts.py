@@ -46,7 +46,7 @@ def dm_alert(slack):
 
 def wait_state(slack, bot, state: str):
     slack.wait_for(lambda: the_alert(bot).state == state)
-    slack.wait_for(lambda: f"by <@" in text_of(dm_alert(slack)) or state == "open")
+    slack.wait_for(lambda: "by <@" in text_of(dm_alert(slack)) or state == "open")
 
 
 def buttons(msg) -> list[str]:
