@@ -18,12 +18,14 @@ log = logging.getLogger("addon_bot.checklist")
 def show_checklist(deps: Deps, snap: ProjectSnapshot, *, new_message: bool = False,
                    ts: Optional[str] = None) -> Optional[str]:
     """Post the checklist in the project channel, or edit it in place: only when what it
-    would show differs from what the live checklist shows (chat.update is Tier 3)."""
+    would show differs from what the live checklist shows, apart from the day's figures
+    (views.checklist_steady_hash; chat.update is Tier 3)."""
     client = deps.client
     line = deps.monitor.summary_line(snap.id) if deps.monitor is not None else None
-    blocks = views.checklist_blocks(snap, line, schedule_text(deps, snap))
+    sched = schedule_text(deps, snap)
+    blocks = views.checklist_blocks(snap, line, sched)
     text = views.checklist_text(snap)
-    shown = views.checklist_hash(text, blocks)
+    shown = views.checklist_steady_hash(snap, line, sched)
     current, current_shows = deps.service.checklist_shown(snap.id)
     target = ts or (None if new_message else current)
     ensure_internal_channel(client, snap.channel_id)

@@ -145,7 +145,8 @@ class Service:
                 raise ReasonNeeded(NO_SUMMARY_REASON)
             if step == "monitor" and not confirmed and wf.monitor_needs_confirmation(snap):
                 raise ConfirmationNeeded(
-                    f"{snap.open_alerts} anomaly alert(s) are still unacknowledged. "
+                    f"{fmt.plural(snap.open_alerts, 'anomaly alert')} "
+                    f"{'is' if snap.open_alerts == 1 else 'are'} still unacknowledged. "
                     "Mark Monitor done anyway?", "monitor_done",
                 )
             repo.set_step(s, p, step, wf.DONE, note, actor.user_id)
@@ -293,7 +294,7 @@ class Service:
 
     def remember_checklist(self, project_id: int, ts: str, shown: Optional[str] = None) -> None:
         """Where the checklist message is, so later changes edit it in place, and what it shows
-        (bot.views.checklist_hash; None: not known)."""
+        (bot.views.checklist_steady_hash; None: not known)."""
         try:
             with repo.transaction(self.session_factory) as s:
                 p = repo.get_project(s, project_id)

@@ -172,14 +172,17 @@ def refresh_checklist(s: Session, p: Project,
                       schedule_text: Optional[Callable[[Any], Optional[str]]] = None) -> Optional[str]:
     """Edit the project's checklist in place (days monitored, latest summary, open alerts;
     step 4's schedule line when `schedule_text` draws it, see bot.schedule.wiring), only when
-    what it would show differs from what it shows (project.checklist_hash): chat.update is Tier 3."""
+    what it would show differs from what it shows apart from the day's figures
+    (project.checklist_hash, views.checklist_steady_hash): chat.update is Tier 3, and a quiet
+    day of a quiet project changes nothing else."""
     if not p.checklist_ts:
         return None
     snap = repo.snapshot(s, p)
     key = f"checklist:{p.id}"
     sched = schedule_text(snap) if schedule_text is not None else None
-    text, blocks = views.checklist_text(snap), views.checklist_blocks(snap, latest_line(s, p), sched)
-    shown = views.checklist_hash(text, blocks)
+    line = latest_line(s, p)
+    text, blocks = views.checklist_text(snap), views.checklist_blocks(snap, line, sched)
+    shown = views.checklist_steady_hash(snap, line, sched)
     if shown == p.checklist_hash:
         return None
     # `replaces` makes the edit differ from an earlier one of the same content when the message

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any, Iterable, Optional
 
@@ -45,10 +46,22 @@ def title(p: ProjectSnapshot) -> str:
 
 
 def checklist_hash(text: str, blocks: list[Block]) -> str:
-    """What a checklist message shows, as a hash: stored with the live checklist, so it is
-    edited (chat.update, Tier 3) only when what it would show is different."""
+    """What a checklist message shows, as a hash."""
     raw = json.dumps({"text": text, "blocks": blocks}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def checklist_steady_hash(p: ProjectSnapshot, latest_summary_line: Optional[str],
+                          schedule: Optional[str] = None) -> str:
+    """What the checklist shows apart from what moves every day (the days monitored, the latest
+    summary's figures, whose own line carries its date), as a hash. It is stored with the live
+    checklist, which is edited (chat.update, Tier 3: about 50 a minute) only when this changes: so
+    an ordinary day of a quiet project costs no Tier-3 call, and a thousand projects' daily run is
+    paced by its posts alone. Whatever else changes (a step, an item, an alert, a case, the
+    first summary) redraws it whole, with the day's figures."""
+    steady = replace(p, days_monitored=min(p.days_monitored, 1))
+    blocks = checklist_blocks(steady, "latest summary" if latest_summary_line else None, schedule)
+    return checklist_hash(checklist_text(steady), blocks)
 
 
 def checklist_text(p: ProjectSnapshot) -> str:
@@ -89,7 +102,7 @@ def _step_line(p: ProjectSnapshot, key: str, clip: int = 2000) -> str:
     if key == "monitor":
         line += f"\nDays monitored: {p.days_monitored}"
         if p.open_alerts:
-            line += f" · :warning: {p.open_alerts} unacknowledged alert(s)"
+            line += f" · :warning: {fmt.plural(p.open_alerts, 'unacknowledged alert')}"
     if key == "handoff" and p.handoff_sent_at:
         ack = (f"acknowledged by {fmt.user(p.handoff_acknowledged_by)}"
                if p.handoff_acknowledged_by else "not yet acknowledged by the biller")

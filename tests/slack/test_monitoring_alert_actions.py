@@ -111,6 +111,6 @@ def test_the_checklist_counts_one_alert_for_one_message(mbot, slack, sim):
     tick(mbot, utc(2026, 11, 6, 15, 0))  # three days without payments: one alert, the others folded in
     assert len(alerts_in(dms(slack), "no_payments")) == 1
     checklist = [m for m in slack.messages(PROJ) if "Post-live checklist" in m["text"]][0]
-    slack.wait_for(lambda: "1 unacknowledged alert(s)" in text_of(
+    slack.wait_for(lambda: "1 unacknowledged alert" in text_of(
         [m for m in slack.messages(PROJ) if "Post-live checklist" in m["text"]][0]))
     assert "3 unacknowledged" not in text_of(checklist)

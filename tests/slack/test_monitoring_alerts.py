@@ -160,7 +160,7 @@ def test_marking_monitor_done_with_an_open_alert_asks_first(alerted, slack):
     slack.command(SPEC, PROJ, "done monitor")
     slack.wait_for(lambda: any("unacknowledged" in (e.get("text") or "") for e in slack.ephemerals(PROJ, SPEC)))
     checklist = [m for m in slack.messages(PROJ) if "Post-live checklist" in m["text"]][0]
-    assert "1 unacknowledged alert(s)" in text_of(checklist) and "Days monitored: 2" in text_of(checklist)
+    assert "1 unacknowledged alert" in text_of(checklist) and "Days monitored: 2" in text_of(checklist)
 
 
 def test_an_open_alert_is_not_sent_again_within_a_day_but_folded_in(mbot, slack, sim):

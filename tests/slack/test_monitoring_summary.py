@@ -207,3 +207,27 @@ def test_slash_summary_answers_from_storage_or_computes_without_posting(mbot, sl
     slack.wait_for(lambda: any("went live on 2026-11-02" in (e.get("text") or "")
                                for e in slack.ephemerals(PROJ, SPEC)))
     no_refusals(slack)
+
+
+def test_a_quiet_day_posts_its_summary_and_leaves_the_checklist_alone(mbot, slack):
+    """The checklist is edited (chat.update, Tier 3) when what it shows changes apart from the
+    day's figures: the first summary redraws it, a second ordinary day does not, and the next
+    change (an item) redraws it with the latest figures."""
+    register(slack)
+    tick(mbot, AT_D2_0900)
+    checklist = [m for m in slack.messages(PROJ) if "Post-live checklist" in m["text"]][0]
+    slack.wait_for(lambda: "Latest summary 2026-11-02 (day 1)" in text_of(slack.message(PROJ, checklist["ts"])))
+
+    def edits() -> int:
+        return sum(1 for c in slack.calls_to("chat.update") if c.get("ts") == checklist["ts"])
+
+    before = edits()
+    tick(mbot, AT_D2_0900 + timedelta(days=1))
+    assert len(summaries(slack)) == 2  # day 2's summary is posted
+    assert edits() == before  # and the checklist is not touched for its figures alone
+    assert "Latest summary 2026-11-02 (day 1)" in text_of(slack.message(PROJ, checklist["ts"]))
+    slack.command(SPEC, PROJ, "item Receipt shows the old logo")
+    slack.wait_for(lambda: "Receipt shows the old logo" in text_of(slack.message(PROJ, checklist["ts"])))
+    shown = text_of(slack.message(PROJ, checklist["ts"]))
+    assert "Latest summary 2026-11-03 (day 2)" in shown and "Days monitored: 2" in shown
+    no_refusals(slack)
