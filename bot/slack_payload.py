@@ -134,6 +134,8 @@ def _walk(v: Any, path: str, depth: int) -> Optional[str]:
         return None
     if not isinstance(v, dict):
         return None
+    if v.get("type") == "data_visualization":
+        return None  # a chart of ours echoed in a message: its points' `value`s are numbers, never read
     for k, x in v.items():
         where = f"{path}.{k}" if path else k
         if k in _STR_KEYS and x is not None and not isinstance(x, str):

@@ -43,9 +43,7 @@ def digest_message(manager_id: str, week: date, rows: list[DigestRow]) -> tuple[
             Series("Days in post-live", [(r.project.biller_id, r.day_n) for r in shown]),
             Series(f"Target ({POST_LIVE_TARGET_DAYS} days)", [(r.project.biller_id, POST_LIVE_TARGET_DAYS)
                                                               for r in shown]),
-        ], alt_text="Days in post-live: " + ", ".join(f"{r.project.biller_id} {r.day_n}" for r in shown),
-        x_label="biller", y_label="days", block_id="portfolio"))
-    blocks[-1]["chart"]["type"] = "bar"
+        ], kind="bar", x_label="biller", y_label="days", block_id="portfolio"))
     blocks.append(context(f"Open alerts: {sum(r.project.open_alerts for r in rows)} · target "
                           f"{POST_LIVE_TARGET_DAYS} days in post-live · `/addon digest` shows this now"))
     return text, blocks

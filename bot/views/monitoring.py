@@ -130,11 +130,7 @@ def summary_chart(p, f: SummaryFacts) -> Optional[dict]:
     usual = [(fmt.day(d)[5:], y) for d, y in f.usual]
     if any(y is not None for _, y in usual):
         series.append(Series("Usual level (7-day median)", usual))
-    first, last = f.history[0][0], f.history[-1][0]
-    shown = [y for _, y in f.history if y is not None]
-    alt = (f"Daily {channel_label(f.day.addon_channel)} attempts from {fmt.day(first)} to {fmt.day(last)}: "
-           f"{', '.join(fmt.count(y) for y in shown)}; projection {fmt.count(f.projected)} a day.")
-    return line_chart(f"Attempts a day since go-live · {p.biller_id}", series, alt_text=alt,
+    return line_chart(f"Attempts a day since go-live · {p.biller_id}", series,
                       x_label="day", y_label="attempts", block_id="chart")
 
 

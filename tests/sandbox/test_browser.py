@@ -123,7 +123,13 @@ def test_register_checklist_complete_and_the_lock(page, demo):
     expect(ephemeral(page, "Registered project")).to_contain_text("Only visible to you")
     shot(page, "02-registered-from-the-message-box")
 
+    # Monitor done on the day of go-live, with no daily summary yet: a reason is asked for.
     card.locator('[data-block="step_monitor"] [data-action-id="step_done"]').click()
+    why = modal(page, "monitor_reason")
+    expect(why).to_contain_text("No daily summary")
+    why.locator('[data-block-id="note"][data-action-id="note"]').fill("Watched the first payments live with the biller")
+    shot(page, "03a-monitor-done-asks-why-with-no-summary")
+    why.locator("[data-modal=submit]").click()
     expect(card.locator('[data-block="step_monitor"]')).to_contain_text("Done by @sam")
 
     # Step 2 not applicable, through its modal: Slack's client refuses an empty reason.

@@ -354,11 +354,13 @@ def _actions(n: int, *, prefix: str = "a") -> dict[str, Any]:
     return {"type": "actions", "elements": [button("b", f"{prefix}{i}") for i in range(n)]}
 
 
-def _chart(title="Attempts a day", series=1, points=20, y=None, kind="line") -> dict:
+def _chart(title="Attempts a day", series=1, points=20, y=None, kind="line", categories=None) -> dict:
     """A data_visualization block (Slack's chart block) of the given size."""
-    return {"type": "data_visualization", "title": {"type": "plain_text", "text": title},
-            "chart": {"type": kind, "series": [{"name": f"s{k}", "points": [
-                {"x": f"11-{i + 1:02d}", "y": i if y is None else y} for i in range(points)]} for k in range(series)]}}
+    labels = [f"11-{i + 1:02d}" for i in range(points)]
+    return {"type": "data_visualization", "title": title,
+            "chart": {"type": kind, "series": [{"name": f"s{k}", "data": [
+                {"label": x, "value": i if y is None else y} for i, x in enumerate(labels)]} for k in range(series)],
+                "axis_config": {"categories": labels if categories is None else categories}}}
 
 
 BAD_BLOCKS: dict[str, tuple[list[dict[str, Any]], str]] = {
@@ -387,11 +389,17 @@ BAD_BLOCKS: dict[str, tuple[list[dict[str, Any]], str]] = {
         "/blocks/0/type",
     ),
     "unknown property": ([section("x", colour="red")], "/blocks/0"),
-    "chart title over 50": ([_chart(title="t" * 51)], "/blocks/0/title/text"),
+    "chart title over 50": ([_chart(title="t" * 51)], "/blocks/0/title"),
+    "chart title as a text object": ([{**_chart(), "title": {"type": "plain_text", "text": "t"}}], "/blocks/0/title"),
     "chart with no series": ([_chart(series=0)], "/blocks/0/chart/series"),
     "chart with 7 series": ([_chart(series=7)], "/blocks/0/chart/series"),
-    "chart series of 21 points": ([_chart(points=21)], "/blocks/0/chart/series/0/points"),
-    "chart point not a number": ([_chart(y="12")], "/blocks/0/chart/series/0/points/0/y"),
+    "chart series of 21 points": ([_chart(points=21)], "/blocks/0/chart/series/0/data"),
+    "chart point not a number": ([_chart(y="12")], "/blocks/0/chart/series/0/data/0/value"),
+    "chart label not a category": ([_chart(points=2, categories=["11-01"])], "/blocks/0/chart/series/0/data/1/label"),
+    "chart without axis_config": ([{**_chart(), "chart": {"type": "line", "series": _chart()["chart"]["series"]}}],
+                                  "/blocks/0/chart/axis_config"),
+    "chart series of the old shape": ([{**_chart(), "chart": {**_chart()["chart"], "series": [
+        {"name": "s", "points": [{"x": "11-01", "y": 1}]}]}}], "/blocks/0/chart/series/0"),
     "chart of unknown type": ([_chart(kind="pie3d")], "/blocks/0/chart/type"),
     "three charts": ([_chart(), _chart(), _chart()], "/blocks/2"),
     "empty text": ([section("")], "/blocks/0/text/text"),

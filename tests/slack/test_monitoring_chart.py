@@ -30,18 +30,19 @@ def test_a_project_live_20_days_shows_its_last_20_days_beside_the_projection(mbo
     [msg] = summary_of(slack, last)
     chart = _chart(msg)
     attempts, projection, usual = chart["chart"]["series"]
-    xs = [p["x"] for p in attempts["points"]]
+    xs = [p["label"] for p in attempts["data"]]
+    assert chart["chart"]["axis_config"]["categories"] == xs  # every point's label is a category, in order
     assert len(xs) == 20 and xs[0] == (last - timedelta(days=19)).isoformat()[5:] and xs[-1] == last.isoformat()[5:]
-    assert all(p["y"] > 0 for p in attempts["points"])  # the simulated add-on takes about 40 a day
-    assert {p["y"] for p in projection["points"]} == {40}
+    assert all(p["value"] > 0 for p in attempts["data"])  # the simulated add-on takes about 40 a day
+    assert {p["value"] for p in projection["data"]} == {40}
     # The usual level starts once three days before it are known (11-05: 11-02 .. 11-04).
-    assert usual["name"].startswith("Usual level") and [p["x"] for p in usual["points"]] == xs[1:]
+    assert usual["name"].startswith("Usual level") and [p["label"] for p in usual["data"]] == xs[1:]
     # The y values are the day's own summaries' attempts.
     day_attempts = {}
     for m in summaries(slack):
         status = next(b for b in m["blocks"] if b["type"] == "section")["text"]["text"]
         day_attempts[m["text"].split(", ")[1].split(" ")[0][5:]] = int(status.split("*: ")[1].split(" ")[0].replace(",", ""))
-    assert [day_attempts[x] for x in xs] == [p["y"] for p in attempts["points"]]
+    assert [day_attempts[x] for x in xs] == [p["value"] for p in attempts["data"]]
     no_refusals(slack)
 
 
@@ -54,7 +55,7 @@ def test_more_than_three_missed_days_fold_into_one_catch_up_oldest_first(mbot, s
     assert catch_up_days(msg) == days
     assert msg["text"].startswith("Payments catch-up for ") and "2026-11-02 to 2026-11-11" in msg["text"]
     chart = _chart(msg)
-    assert [p["x"] for p in chart["chart"]["series"][0]["points"]] == [d[5:] for d in days]
+    assert [p["label"] for p in chart["chart"]["series"][0]["data"]] == [d[5:] for d in days]
     buttons = [b["accessory"] for b in msg["blocks"] if b.get("block_id", "").startswith("day_")]
     assert {b["text"]["text"] for b in buttons} == {"Show day"}
     # Each day is stored once, its row pointing at the catch-up message.

@@ -59,6 +59,12 @@ def test_decode_accepts_commands_and_interactions():
     _, body = decode(urlencode({"payload": json.dumps({"type": "block_actions", "actions": [
         {"action_id": "a", "value": "{\"p\": 1}"}], "user": {"id": "U1"}})}).encode(), None)
     assert body["actions"][0]["action_id"] == "a"
+    # A click on a message with a chart: the message comes back with the chart's numeric values.
+    chart = {"type": "data_visualization", "title": "t", "chart": {"type": "line", "series": [
+        {"name": "s", "data": [{"label": "11-02", "value": 38}]}], "axis_config": {"categories": ["11-02"]}}}
+    _, body = decode(urlencode({"payload": json.dumps({"type": "block_actions", "actions": [
+        {"action_id": "a", "value": "{}"}], "user": {"id": "U1"}, "message": {"blocks": [chart]}})}).encode(), None)
+    assert body["message"]["blocks"][0]["chart"]["series"][0]["data"][0]["value"] == 38
 
 
 @pytest.mark.parametrize("v", [{"p": True}, {"p": "1"}, {"p": [1]}, {"n": 1.0}, {"a": -1}, {"a": "x"}, {"h": 2**40}])

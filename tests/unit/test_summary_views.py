@@ -38,13 +38,13 @@ def test_a_project_live_20_days_has_a_chart_of_the_last_20_days_with_projection_
     text, blocks = summary_message(project(), summary_facts(today, earlier, 40, GOLIVE))
     assert validate_message_blocks(blocks) == []
     chart = _chart(blocks)
-    assert len(chart["title"]["text"]) <= 50 and chart["chart"]["type"] == "line"
+    assert isinstance(chart["title"], str) and len(chart["title"]) <= 50 and chart["chart"]["type"] == "line"
     attempts, projection, usual = chart["chart"]["series"]
-    assert [p["y"] for p in attempts["points"]] == [30 + i for i in range(4, 24)]  # the last 20 days, in order
-    assert attempts["points"][0]["x"] == "11-06" and attempts["points"][-1]["x"] == "11-25"
-    assert {p["y"] for p in projection["points"]} == {40}
-    assert usual["name"].startswith("Usual level") and usual["points"][-1]["y"] == 49  # median of 46..52
-    assert chart["alt_text"].startswith("Daily IVR attempts from 2026-11-06 to 2026-11-25: 34, 35,")
+    assert [p["value"] for p in attempts["data"]] == [30 + i for i in range(4, 24)]  # the last 20 days, in order
+    assert attempts["data"][0]["label"] == "11-06" and attempts["data"][-1]["label"] == "11-25"
+    assert {p["value"] for p in projection["data"]} == {40}
+    assert usual["name"].startswith("Usual level") and usual["data"][-1]["value"] == 49  # median of 46..52
+    assert chart["chart"]["axis_config"]["categories"][0] == "11-06" and len(chart["chart"]["axis_config"]["categories"]) == 20
 
 
 def test_chart_of_a_young_project_has_no_usual_level_and_skips_unread_days():
@@ -53,7 +53,9 @@ def test_chart_of_a_young_project_has_no_usual_level_and_skips_unread_days():
     _, blocks = summary_message(project(), summary_facts(today, [day(GOLIVE, 35), d2], 40, GOLIVE))
     series = _chart(blocks)["chart"]["series"]
     assert [s["name"] for s in series] == ["IVR attempts", "Projection"]
-    assert [(p["x"], p["y"]) for p in series[0]["points"]] == [("11-02", 35), ("11-04", 38)]  # unread is no 0
+    assert [(p["label"], p["value"]) for p in series[0]["data"]] == [("11-02", 35), ("11-04", 38)]  # unread is no 0
+    # the unread day is still a category (the projection has it): a gap, placed in order
+    assert _chart(blocks)["chart"]["axis_config"]["categories"] == ["11-02", "11-03", "11-04"]
 
 
 def test_summary_opens_with_a_status_line():
@@ -78,10 +80,11 @@ def test_reasons_in_words_with_the_code_in_brackets_and_plurals():
 
 def test_line_chart_keeps_slacks_limits():
     many = [Series(f"s{k}", [(str(i), i) for i in range(30)]) for k in range(8)]
-    b = line_chart("x" * 80, many, alt_text="a")
+    b = line_chart("x" * 80, many)
     assert validate_message_blocks([b]) == []
-    assert len(b["chart"]["series"]) == 6 and all(len(s["points"]) == POINTS_MAX for s in b["chart"]["series"])
-    assert b["chart"]["series"][0]["points"][-1] == {"x": "29", "y": 29}
+    assert len(b["chart"]["series"]) == 6 and all(len(s["data"]) == POINTS_MAX for s in b["chart"]["series"])
+    assert b["chart"]["series"][0]["data"][-1] == {"label": "29", "value": 29}
+    assert len(b["title"]) <= 50 and b["chart"]["axis_config"]["categories"] == [str(i) for i in range(10, 30)]
 
 
 def test_how_sure_in_words():

@@ -57,7 +57,7 @@ _BLOCK_KEYS: dict[str, frozenset[str]] = {
     "section": frozenset({"type", "block_id", "text", "fields", "accessory", "expand"}),
     "divider": frozenset({"type", "block_id"}),
     "header": frozenset({"type", "block_id", "text"}),
-    "data_visualization": frozenset({"type", "block_id", "title", "alt_text", "chart"}),
+    "data_visualization": frozenset({"type", "block_id", "title", "chart"}),
     "image": frozenset({"type", "block_id", "image_url", "slack_file", "alt_text", "title"}),
     "actions": frozenset({"type", "block_id", "elements"}),
     "context": frozenset({"type", "block_id", "elements"}),
@@ -363,35 +363,57 @@ def _check_element(c: _Checker, el: Any, pointer: str, allowed_types: frozenset[
 
 
 def _check_chart(c: _Checker, block: JSON, pointer: str) -> None:
-    c.text(block.get("title"), pointer + "/title", limit=CHART_TITLE_MAX, plain_only=True)
-    c.string(block.get("alt_text"), pointer + "/alt_text", limit=2000, required=False, min_len=1)
+    """Slack's chart block, as https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block
+    documents it: `title` a string of at most 50 characters; a line or bar `chart` with 1 to 6
+    `series` of `name` and `data` points (`label`, `value`) and an `axis_config` whose `categories`
+    hold every point's label."""
+    c.string(block.get("title"), pointer + "/title", limit=CHART_TITLE_MAX, min_len=1)
     chart = block.get("chart")
     if not isinstance(chart, dict):
         c.error(pointer + "/chart", "missing required field" if chart is None else "expected: object")
         return
-    c.keys(chart, frozenset({"type", "series", "x_label", "y_label"}), pointer + "/chart")
+    cp = pointer + "/chart"
+    c.keys(chart, frozenset({"type", "series", "axis_config"}), cp)
     if chart.get("type") not in CHART_TYPES:
-        c.error(pointer + "/chart/type", "must be one of " + ", ".join(sorted(CHART_TYPES)))
-    for key in ("x_label", "y_label"):
-        c.string(chart.get(key), f"{pointer}/chart/{key}", limit=50, required=False)
-    series = c.items(chart.get("series"), pointer + "/chart/series", limit=CHART_SERIES_MAX)
+        c.error(cp + "/type", "must be one of " + ", ".join(sorted(CHART_TYPES)))
+    axis = chart.get("axis_config")
+    categories: list = []
+    if not isinstance(axis, dict):
+        c.error(cp + "/axis_config", "missing required field" if axis is None else "expected: object")
+    else:
+        c.keys(axis, frozenset({"categories", "x_label", "y_label"}), cp + "/axis_config")
+        for key in ("x_label", "y_label"):
+            c.string(axis.get(key), f"{cp}/axis_config/{key}", limit=50, required=False)
+        categories = c.items(axis.get("categories"), cp + "/axis_config/categories", limit=CHART_POINTS_MAX)
+        for i, x in enumerate(categories):
+            c.string(x, f"{cp}/axis_config/categories/{i}", limit=50, min_len=1)
+    series = c.items(chart.get("series"), cp + "/series", limit=CHART_SERIES_MAX)
+    names = set()
     for i, one in enumerate(series):
-        sp = f"{pointer}/chart/series/{i}"
+        sp = f"{cp}/series/{i}"
         if not isinstance(one, dict):
             c.error(sp, "expected: object")
             continue
-        c.keys(one, frozenset({"name", "points"}), sp)
+        c.keys(one, frozenset({"name", "data"}), sp)
         c.string(one.get("name"), sp + "/name", limit=50, min_len=1)
-        for j, pt in enumerate(c.items(one.get("points"), sp + "/points", limit=CHART_POINTS_MAX)):
-            pp = f"{sp}/points/{j}"
+        name = one.get("name")
+        if isinstance(name, str):
+            if name in names:
+                c.error(sp + "/name", "series names must be unique")
+            names.add(name)
+        for j, pt in enumerate(c.items(one.get("data"), sp + "/data", limit=CHART_POINTS_MAX)):
+            pp = f"{sp}/data/{j}"
             if not isinstance(pt, dict):
                 c.error(pp, "expected: object")
                 continue
-            c.keys(pt, frozenset({"x", "y"}), pp)
-            c.string(pt.get("x"), pp + "/x", limit=50, min_len=1)
-            y = pt.get("y")
+            c.keys(pt, frozenset({"label", "value"}), pp)
+            c.string(pt.get("label"), pp + "/label", limit=50, min_len=1)
+            label = pt.get("label")
+            if isinstance(axis, dict) and isinstance(label, str) and label not in categories:
+                c.error(pp + "/label", "must be one of the axis_config categories")
+            y = pt.get("value")
             if isinstance(y, bool) or not isinstance(y, (int, float)) or y != y or y in (float("inf"), float("-inf")):
-                c.error(pp + "/y", "expected: number")
+                c.error(pp + "/value", "expected: number")
 
 
 def _check_block(c: _Checker, block: Any, pointer: str, surface: str) -> None:
