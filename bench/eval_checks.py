@@ -456,7 +456,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="then the real public series of bench/eval_real.py (per dataset and volume)")
     ap.add_argument("--real-projects", type=int, default=60, help="projects per real dataset and volume")
     ap.add_argument("--intraday-projects", type=int, default=20,
-                    help="projects per series and volume of the intraday watch's evaluation (bench/eval_intraday.py)")
+                    help="projects per series and volume of the intraday watch's evaluation (bench/eval_intraday.py; 0: none)")
     args = ap.parse_args(argv)
     thresholds: dict[str, float] = {}
     for item in args.set:
@@ -488,12 +488,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         print()
         real = ["--seed", str(args.seed), "--projects", str(args.real_projects)]
         ok = eval_real.main(real + [x for item in args.set for x in ("--set", item)]) == 0 and ok
-    import eval_intraday  # noqa: PLC0415 - the intraday watch's evaluation, hour by hour
+    if args.intraday_projects > 0:
+        import eval_intraday  # noqa: PLC0415 - the intraday watch's evaluation, hour by hour
 
-    print()
-    intraday = ["--seed", str(args.seed), "--projects", str(args.intraday_projects)]
-    ok = eval_intraday.main(intraday + [x for item in args.set if item.startswith("no_payments.intraday_")
-                                        for x in ("--set", item)]) == 0 and ok
+        print()
+        intraday = ["--seed", str(args.seed), "--projects", str(args.intraday_projects), "--days", str(args.days)]
+        ok = eval_intraday.main(intraday + [x for item in args.set if item.startswith("no_payments.intraday_")
+                                            for x in ("--set", item)]) == 0 and ok
     return 0 if ok else 1
 
 

@@ -27,7 +27,7 @@ def ev():
 
 
 def test_eval_runs_and_reports(ev, capsys):
-    code = ev.main(["--seed", "99", "--projects", "12", "--days", "40"])
+    code = ev.main(["--seed", "99", "--projects", "12", "--days", "40", "--intraday-projects", "1"])
     out = capsys.readouterr().out
     assert code in (0, 1)  # targets are judged on full-size runs, not on this sample
     assert "overall*" in out and "false alerts:" in out and "per 30 project-days" in out
