@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Optional
 
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # noqa: F401 - see rate_limit_retry
-
 from bot.channels import ChannelFacts
 from bot.directory import Directory
 from bot.gateway import Gateway, ReadRetry, rate_limit_retry

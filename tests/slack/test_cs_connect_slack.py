@@ -16,6 +16,7 @@ from tests.support.cs_helpers import (
     block_text,
     cases,
     checklist,
+    complete_through_slack,
     dm_texts,
     ephemeral_texts,
     later,
@@ -157,14 +158,7 @@ def test_mention_before_completion_pings_the_specialist(bot, slack):
 
 def test_mention_after_completion_answers_with_client_services(bot, slack):
     pid = register(slack, bot)
-    for text, step in (("done monitor payers pay", "monitor"), ("skip address nothing left", "address"),
-                       ("done handoff told by phone", "handoff")):
-        slack.command(SPEC, PROJ, text)
-        slack.wait_for(lambda: bot.deps.service.snapshot(pid).step(step).state != "open")
-    slack.command(SPEC, PROJ, "complete")
-    view = open_modal(slack, SPEC, "complete_project")
-    slack.submit_view(SPEC, view["id"], {"schedule": {"confirm": ["all_100"]}})
-    slack.wait_for(lambda: any("complete and archived" in (m.get("text") or "") for m in slack.messages(PROJ)))
+    complete_through_slack(slack, bot, pid)
     in_proj = len(slack.messages(PROJ))
 
     slack.mention(BILLER, SHARED, "who do we call about a refund?")

@@ -27,6 +27,7 @@ from tests.support.cs_helpers import (
     block_text,
     cases,
     checklist,
+    complete_through_slack,
     confirm_placeholders,
     dm_texts,
     later,
@@ -246,14 +247,7 @@ def test_the_same_mention_acted_on_again_pings_and_answers_once(bot, slack):
 
 def test_a_lost_answer_never_doubles_the_avenues_answer_after_completion(bot, slack):
     pid = ready(slack, bot)
-    for text, step in (("done monitor payers pay", "monitor"), ("skip address nothing left", "address"),
-                       ("done handoff told by phone", "handoff")):
-        slack.command(SPEC, PROJ, text)
-        slack.wait_for(lambda: bot.deps.service.snapshot(pid).step(step).state != "open")
-    slack.command(SPEC, PROJ, "complete")
-    view = open_modal(slack, SPEC, "complete_project")
-    slack.submit_view(SPEC, view["id"], {"schedule": {"confirm": ["all_100"]}})
-    slack.wait_for(lambda: any("complete and archived" in (m.get("text") or "") for m in slack.messages(PROJ)))
+    complete_through_slack(slack, bot, pid)
     slack.lose_answer("chat.postMessage", status=DROPPED, channel=SHARED)  # the answer to the biller
     slack.mention(BILLER, SHARED, "who do we call about a refund?")
     slack.wait_for(lambda: len(slack.messages(SHARED)) >= 2)

@@ -25,6 +25,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+
+def _healthy(proc, base: str) -> httpx.Response:
+    """/healthz once the serve process answers 200 (within 30 s; the process must stay up)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            r = httpx.get(base + "/healthz", timeout=1)
+            if r.status_code == 200:
+                return r
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "serve did not come up"
+        time.sleep(0.1)
+
 def test_serve_http_process(slack, tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CS_", "PAYMENTS_"))}
@@ -39,17 +54,7 @@ def test_serve_http_process(slack, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = httpx.get(base + "/healthz", timeout=1)
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.1)
+        r = _healthy(proc, base)
         assert r.json() == {"ok": True, "database": "ok"}
         slack.bot_url = base + "/slack/events"
         assert slack.command(SPEC, PROJ, NEW_CMD).status_code == 200
@@ -82,17 +87,7 @@ def test_serve_socket_mode_process(slack, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = httpx.get(base + "/healthz", timeout=1)
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.1)
+        r = _healthy(proc, base)
         assert r.json() == {"ok": True, "database": "ok", "socket_mode": "connected"}
         assert len(slack.calls_to("apps.connections.open")) == 1 and len(slack.socket.connections()) == 1
         assert slack.command(SPEC, PROJ, NEW_CMD).status_code == 200

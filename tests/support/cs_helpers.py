@@ -85,3 +85,15 @@ def confirm_placeholders(view) -> dict:
     """The tick that sends placeholder contacts, when the preview asks for it (the built-in details)."""
     asks = any(b.get("block_id") == "placeholders" for b in view["blocks"])
     return {"placeholders": {"placeholders": ["send_anyway"]}} if asks else {}
+
+
+def complete_through_slack(slack, bot, pid: int) -> None:
+    """Steps 1-3 by command, then /addon complete through its modal, until the channel says it is archived."""
+    for text, step in (("done monitor payers pay", "monitor"), ("skip address nothing left", "address"),
+                       ("done handoff told by phone", "handoff")):
+        slack.command(SPEC, PROJ, text)
+        slack.wait_for(lambda: bot.deps.service.snapshot(pid).step(step).state != "open")
+    slack.command(SPEC, PROJ, "complete")
+    view = open_modal(slack, SPEC, "complete_project")
+    slack.submit_view(SPEC, view["id"], {"schedule": {"confirm": ["all_100"]}})
+    slack.wait_for(lambda: any("complete and archived" in (m.get("text") or "") for m in slack.messages(PROJ)))
