@@ -46,6 +46,11 @@ RECHECK_PER_TICK = 5  # a minute: a tenth of Tier 3, leaving the rest to people 
 _GONE = frozenset({"channel_not_found", "not_in_channel"})
 
 
+def shared_in(info: dict) -> bool:
+    """What conversations.info says: shared with another organisation, or being shared (pending)."""
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+
+
 class ChannelFacts:
     """Whether channels are shared with another organisation, from the database, asking Slack when unknown or old."""
 
@@ -70,7 +75,7 @@ class ChannelFacts:
         """Ask Slack now, and keep the answer (unless an event recorded meanwhile says otherwise)."""
         asked_at = self.clock()
         info = client.conversations_info(channel=channel_id)["channel"]
-        shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+        shared = shared_in(info)
         with repo.transaction(self.sf) as s:
             if not store.record(s, channel_id, ext_shared=shared, archived=bool(info.get("is_archived")),
                                 now=asked_at):
@@ -129,7 +134,7 @@ def is_shared(client: Any, channel_id: str) -> bool:
     if channel_id.startswith("D"):
         return False
     info = client.conversations_info(channel=channel_id)["channel"]
-    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+    return shared_in(info)
 
 
 def ensure_internal_channel(client, channel_id: str) -> None:
@@ -154,6 +159,6 @@ def ensure_shared_channel(client, channel_id: str) -> None:
     except SlackApiError as e:
         raise BadInput(f"I cannot see {fmt.channel(channel_id)} (`{e.response.get('error')}`): invite me there first, "
                        "or name the biller's shared channel.") from None
-    if not (info.get("is_ext_shared") or info.get("is_pending_ext_shared")):
+    if not shared_in(info):
         raise BadInput(f"{fmt.channel(channel_id)} is not shared with another organisation. `shared=` is the Slack "
                        "Connect channel you share with the biller.")
